@@ -1,0 +1,121 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
+	"k8s.io/klog/v2"
+
+	"github.com/fleetapi/fleet/pkg/apiserver"
+	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
+	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
+)
+
+// NewCommand returns the fleet-apiserver command.
+func NewCommand(ctx context.Context, o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fleet-apiserver",
+		Short: "Serve the fleet.cattle.io API from our own SQL storage",
+		Long: "fleet-apiserver serves every fleet.cattle.io/v1alpha1 kind as a Kubernetes aggregated API server,\n" +
+			"storing objects in an embedded SQLite database. With --standalone it needs no kube-apiserver.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(cmd.Flags()); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.SetContext(ctx)
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// Config builds the server configuration and opens the database. The caller closes the database.
+func (o *Options) Config(ctx context.Context) (*apiserver.Config, *sqlstore.DB, error) {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("data dir: %w", err)
+	}
+	// The database first: a bad one is the likeliest reason not to start, and says so in one line.
+	path, err := o.sqlitePath()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Config{Path: path})
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := o.config(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
+func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
+	if err := o.RecommendedOptions.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil, nil); err != nil {
+		return nil, fmt.Errorf("serving certificate: %w", err)
+	}
+
+	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	serverConfig.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
+	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
+	namer := openapi.NewDefinitionNamer(apiserver.Scheme)
+	serverConfig.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIConfig.Info.Title = "Fleet"
+	serverConfig.OpenAPIConfig.Info.Version = "v1alpha1"
+	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
+	serverConfig.OpenAPIV3Config.Info.Title = "Fleet"
+	serverConfig.OpenAPIV3Config.Info.Version = "v1alpha1"
+
+	if err := o.RecommendedOptions.ApplyTo(serverConfig); err != nil {
+		return nil, err
+	}
+	if o.Standalone {
+		if err := o.applyStandalone(serverConfig); err != nil {
+			return nil, err
+		}
+	}
+	if err := serverConfig.AddReadyzChecks(readinessCheck{db: db}); err != nil {
+		return nil, err
+	}
+	return &apiserver.Config{
+		GenericConfig: serverConfig,
+		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetter(apiserver.StorageCodec())},
+	}, nil
+}
+
+// Run builds the server and serves until ctx is cancelled.
+func (o *Options) Run(ctx context.Context) error {
+	cfg, db, err := o.Config(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			klog.ErrorS(err, "Closing the database")
+		}
+	}()
+	server, err := cfg.Complete().New()
+	if err != nil {
+		return err
+	}
+	if o.Standalone {
+		server.GenericAPIServer.AddPostStartHookOrDie("announce-standalone", func(genericapiserver.PostStartHookContext) error {
+			klog.InfoS("Standalone server ready", "kubeconfig", o.kubeconfigPath(), "address", o.address())
+			return nil
+		})
+	}
+	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}

@@ -1,0 +1,30 @@
+package fleet
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+
+	v1 "github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+)
+
+// NewAPIGroupInfo returns the fleet.cattle.io group with the storage of every kind and its status.
+func NewAPIGroupInfo(scheme *runtime.Scheme, codecs serializer.CodecFactory, optsGetter generic.RESTOptionsGetter) (*genericapiserver.APIGroupInfo, error) {
+	group := genericapiserver.NewDefaultAPIGroupInfo(v1.GroupName, scheme, metav1.ParameterCodec, codecs)
+	resources := map[string]rest.Storage{}
+	for _, def := range Definitions() {
+		main, status, err := NewREST(def, scheme, optsGetter)
+		if err != nil {
+			return nil, err
+		}
+		resources[def.Resource] = main
+		if status != nil {
+			resources[def.Resource+"/status"] = status
+		}
+	}
+	group.VersionedResourcesStorageMap[v1.SchemeGroupVersion.Version] = resources
+	return &group, nil
+}

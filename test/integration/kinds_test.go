@@ -1,0 +1,125 @@
+package integration
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fleetapi/fleet/test/framework"
+)
+
+// oneOfEach is a minimal valid object of every kind, with Fleet's shapes (flat kinds have no spec).
+var oneOfEach = map[string]string{
+	"gitrepos": `apiVersion: fleet.cattle.io/v1alpha1
+kind: GitRepo
+metadata: {name: one, namespace: ws}
+spec: {repo: "https://git.example.com/repo"}`,
+	"helmops": `apiVersion: fleet.cattle.io/v1alpha1
+kind: HelmOp
+metadata: {name: one, namespace: ws}
+spec: {helm: {repo: "https://charts.example.com", chart: app, version: "1.0.0"}}`,
+	"bundles": `apiVersion: fleet.cattle.io/v1alpha1
+kind: Bundle
+metadata: {name: one, namespace: ws}
+spec: {resources: [{name: cm.yaml, content: "kind: ConfigMap"}]}`,
+	"bundledeployments": `apiVersion: fleet.cattle.io/v1alpha1
+kind: BundleDeployment
+metadata: {name: one, namespace: cluster-ws-one}
+spec: {deploymentID: "s-1:abc", stagedDeploymentID: "s-1:abc"}`,
+	"contents": `apiVersion: fleet.cattle.io/v1alpha1
+kind: Content
+metadata: {name: s-one}
+content: H4sIAAAAAAAA/6uuBQBDv6ajAgAAAA==
+sha256sum: 44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a`,
+	"clusters": `apiVersion: fleet.cattle.io/v1alpha1
+kind: Cluster
+metadata: {name: one, namespace: ws, labels: {env: dev}}
+spec: {}`,
+	"clustergroups": `apiVersion: fleet.cattle.io/v1alpha1
+kind: ClusterGroup
+metadata: {name: one, namespace: ws}
+spec: {selector: {matchLabels: {env: dev}}}`,
+	"clusterregistrations": `apiVersion: fleet.cattle.io/v1alpha1
+kind: ClusterRegistration
+metadata: {name: one, namespace: ws}
+spec: {clientID: abc, clientRandom: xyz}`,
+	"clusterregistrationtokens": `apiVersion: fleet.cattle.io/v1alpha1
+kind: ClusterRegistrationToken
+metadata: {name: one, namespace: ws}
+spec: {ttl: 1h}`,
+	"gitreporestrictions": `apiVersion: fleet.cattle.io/v1alpha1
+kind: GitRepoRestriction
+metadata: {name: one, namespace: ws}
+allowedRepoPatterns: ["https://git.example.com/.*"]`,
+	"bundlenamespacemappings": `apiVersion: fleet.cattle.io/v1alpha1
+kind: BundleNamespaceMapping
+metadata: {name: one, namespace: ws}
+bundleSelector: {matchLabels: {team: a}}
+namespaceSelector: {matchLabels: {tenant: a}}`,
+	"schedules": `apiVersion: fleet.cattle.io/v1alpha1
+kind: Schedule
+metadata: {name: one, namespace: ws}
+spec: {schedule: "0 0 22 * * *", duration: 1h, targets: {clusters: [{clusterGroup: one}]}}`,
+	"imagescans": `apiVersion: fleet.cattle.io/v1alpha1
+kind: ImageScan
+metadata: {name: one, namespace: ws}
+spec: {tagName: app, gitrepoName: one, image: registry.example.com/app, interval: 5m, policy: {semver: {range: ">=1.0.0"}}}`,
+	"policies": `apiVersion: fleet.cattle.io/v1alpha1
+kind: Policy
+metadata: {name: one, namespace: ws}
+allowedServiceAccounts: [deployer]`,
+}
+
+func TestAllKindsReachable(t *testing.T) {
+	s := framework.StartStandalone(t, "")
+
+	var resources []string
+	for _, line := range lines(s.Kubectl("api-resources", "--api-group=fleet.cattle.io", "--no-headers", "-o", "name")) {
+		resources = append(resources, strings.TrimSuffix(line, ".fleet.cattle.io"))
+	}
+	sort.Strings(resources)
+	var want []string
+	for r := range oneOfEach {
+		want = append(want, r)
+	}
+	sort.Strings(want)
+	if !equal(resources, want) {
+		t.Fatalf("api-resources = %v\nwant %v", resources, want)
+	}
+
+	for _, resource := range want {
+		t.Run(resource, func(t *testing.T) {
+			s.KubectlStdin(oneOfEach[resource], "apply", "-f", "-")
+			name := "one"
+			if resource == "contents" {
+				name = "s-one"
+			}
+			args := []string{"get", resource, name, "-o", "jsonpath={.kind}/{.metadata.name}"}
+			if resource != "contents" {
+				args = append(args, "-A")
+				args = []string{"get", resource, "-A", "--field-selector", "metadata.name=" + name, "-o", "jsonpath={.items[0].kind}/{.items[0].metadata.name}"}
+			}
+			got := s.Kubectl(args...)
+			if !strings.HasSuffix(got, "/"+name) {
+				t.Fatalf("got %q", got)
+			}
+			// Every kind lists with a table (the Name column at least) and deletes.
+			assertContains(t, s.Kubectl("get", resource, "-A"), name)
+			if resource == "contents" {
+				s.Kubectl("delete", resource, name)
+			} else {
+				s.Kubectl("delete", resource, name, "-n", namespaceOf(oneOfEach[resource]))
+			}
+		})
+	}
+
+	// `kubectl get fleet` lists the kinds in Fleet's category.
+	s.KubectlStdin(oneOfEach["gitrepos"]+"\n---\n"+oneOfEach["clustergroups"], "apply", "-f", "-")
+	assertContains(t, s.Kubectl("get", "fleet", "-A"), "gitrepo.fleet.cattle.io/one", "clustergroup.fleet.cattle.io/one")
+}
+
+func namespaceOf(manifest string) string {
+	_, rest, _ := strings.Cut(manifest, "namespace: ")
+	ns, _, _ := strings.Cut(rest, "}")
+	return strings.TrimSpace(ns)
+}
