@@ -10,9 +10,9 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
+	buildMu  sync.Mutex
+	buildDir string
+	built    = map[string]error{}
 )
 
 // RepoRoot returns the root of the repository (the directory holding go.mod).
@@ -21,28 +21,35 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Binary returns the path of a binary of cmd/, built once per test process.
+// Binary returns the path of the binary built from cmd/NAME, building it once per test process.
 func Binary(name string) (string, error) {
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "fleet-test-bin-")
-		if buildErr != nil {
-			return
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir == "" {
+		dir, err := os.MkdirTemp("", "fleet-test-bin-")
+		if err != nil {
+			return "", err
 		}
-		cmd := exec.Command("go", "build", "-o", buildDir+string(os.PathSeparator), "./cmd/...")
+		buildDir = dir
+	}
+	path := filepath.Join(buildDir, name)
+	err, done := built[name]
+	if !done {
+		cmd := exec.Command("go", "build", "-o", path, "./cmd/"+name)
 		cmd.Dir = RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/...: %w\n%s", err, out)
+		if out, buildErr := cmd.CombinedOutput(); buildErr != nil {
+			err = fmt.Errorf("go build ./cmd/%s: %w\n%s", name, buildErr, out)
 		}
-	})
-	if buildErr != nil {
-		return "", buildErr
+		built[name] = err
 	}
-	return filepath.Join(buildDir, name), nil
+	return path, err
 }
 
 // CleanupBinaries removes the binaries built by Binary; call it from TestMain after the tests ran.
 func CleanupBinaries() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
 	}

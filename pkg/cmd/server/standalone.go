@@ -113,4 +113,4 @@ type readinessCheck struct{ db *sqlstore.DB }
 
 func (c readinessCheck) Name() string { return "sql-storage" }
 
-func (c readinessCheck) Check(*http.Request) error { return c.db.ReadinessCheck() }
+func (c readinessCheck) Check(req *http.Request) error { return c.db.Ping(req.Context()) }

@@ -87,9 +87,7 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 			return nil, err
 		}
 	}
-	if err := serverConfig.AddReadyzChecks(readinessCheck{db: db}); err != nil {
-		return nil, err
-	}
+	serverConfig.AddReadyzChecks(readinessCheck{db: db})
 	return &apiserver.Config{
 		GenericConfig: serverConfig,
 		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetter(apiserver.StorageCodec())},

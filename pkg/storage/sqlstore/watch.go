@@ -1,0 +1,462 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/apiserver/pkg/features"
+	"k8s.io/apiserver/pkg/storage"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	utilflowcontrol "k8s.io/apiserver/pkg/util/flowcontrol"
+	"k8s.io/klog/v2"
+)
+
+const (
+	// resultBufSize is the buffer of ResultChan: small, because idle
+	// watchers (one per agent) must stay cheap.
+	resultBufSize = 16
+	// maxQueuedEvents is how far a watcher may fall behind the poller
+	// before it is terminated with a 429 ERROR event (the client resumes
+	// from its last resourceVersion, replayed from the event history).
+	maxQueuedEvents = 1024
+	// replayBatch is the number of history events read per query.
+	replayBatch = 1000
+	// initialListPage is the page size of the initial state of a watch.
+	initialListPage = 1000
+)
+
+// watcher is one Watch: its own goroutine and a bounded queue fed by the
+// poller without blocking.
+type watcher struct {
+	store          *store
+	key            string
+	recursive      bool
+	pred           storage.SelectionPredicate
+	acceptAll      bool
+	progressNotify bool
+	bookmarks      bool
+	recordTimes    bool
+	startRV        int64
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	result   chan watch.Event
+	finished chan struct{}
+
+	// regRV: events up to it were dispatched before registration and are
+	// replayed from the history; later ones arrive through the queue.
+	regRV int64
+	// lastRV: every event up to it has been delivered or skipped.
+	lastRV int64
+
+	qmu      sync.Mutex
+	queue    []*sharedEvent
+	overflow bool
+	stopped  bool
+	signal   chan struct{}
+	progress chan struct{}
+}
+
+var _ watch.Interface = (*watcher)(nil)
+
+// Stop implements watch.Interface.
+func (w *watcher) Stop() { w.cancel() }
+
+// ResultChan implements watch.Interface.
+func (w *watcher) ResultChan() <-chan watch.Event { return w.result }
+
+// Watch implements storage.Interface.
+//
+// Resource version semantics follow etcd3: RV "n" streams the events after
+// n (replayed from the event table while not compacted, 410 Gone after);
+// RV "0" or "" first sends the current state as ADDED events (unless
+// SendInitialEvents=false asks for "from now on"); SendInitialEvents=true
+// sends the state, then, with AllowWatchBookmarks, a bookmark annotated
+// k8s.io/initial-events-end.
+func (s *store) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {
+	preparedKey, err := s.prepareKey(key, opts.Recursive)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := s.versioner.ParseResourceVersion(opts.ResourceVersion)
+	if err != nil {
+		return nil, err
+	}
+	if (opts.ProgressNotify || opts.Predicate.AllowWatchBookmarks) && s.newFunc == nil {
+		return nil, apierrors.NewInternalError(errors.New("progressNotify for watch is unsupported by the sql storage because no newFunc was provided"))
+	}
+	startRV, err := s.startWatchRV(ctx, int64(rev), opts)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	w := &watcher{
+		store:          s,
+		key:            preparedKey,
+		recursive:      opts.Recursive,
+		pred:           opts.Predicate,
+		acceptAll:      opts.Predicate.Empty(),
+		progressNotify: opts.ProgressNotify,
+		bookmarks:      opts.Predicate.AllowWatchBookmarks,
+		recordTimes:    opts.RecordTimestamps,
+		startRV:        startRV,
+		ctx:            wctx,
+		cancel:         cancel,
+		result:         make(chan watch.Event, resultBufSize),
+		finished:       make(chan struct{}),
+		signal:         make(chan struct{}, 1),
+		progress:       make(chan struct{}, 1),
+	}
+	regRV, ok := s.db.hub.register(w)
+	if !ok {
+		cancel()
+		return nil, ErrClosed
+	}
+	w.regRV = regRV
+	go w.run(initialEventsEndBookmarkRequired(opts), initialEventsRequired(int64(rev), opts))
+	utilflowcontrol.WatchInitialized(ctx)
+	return w, nil
+}
+
+// startWatchRV: with WatchList and SendInitialEvents=false a watch from
+// RV 0 starts at the current revision.
+func (s *store) startWatchRV(ctx context.Context, rev int64, opts storage.ListOptions) (int64, error) {
+	if rev > 0 || !utilfeature.DefaultFeatureGate.Enabled(features.WatchList) {
+		return rev, nil
+	}
+	if opts.SendInitialEvents == nil || *opts.SendInitialEvents {
+		return 0, nil
+	}
+	current, err := s.db.CurrentResourceVersion(ctx)
+	return int64(current), err
+}
+
+func initialEventsEndBookmarkRequired(opts storage.ListOptions) bool {
+	return utilfeature.DefaultFeatureGate.Enabled(features.WatchList) &&
+		opts.SendInitialEvents != nil && *opts.SendInitialEvents && opts.Predicate.AllowWatchBookmarks
+}
+
+func initialEventsRequired(rev int64, opts storage.ListOptions) bool {
+	if opts.SendInitialEvents == nil && rev == 0 {
+		return true
+	}
+	return utilfeature.DefaultFeatureGate.Enabled(features.WatchList) &&
+		opts.SendInitialEvents != nil && *opts.SendInitialEvents
+}
+
+func (w *watcher) run(endBookmark, initialEvents bool) {
+	defer w.exit()
+	w.lastRV = w.startRV
+	if initialEvents {
+		if err := w.sendInitialState(); err != nil {
+			w.sendError(err)
+			return
+		}
+	}
+	if endBookmark {
+		ev, err := w.bookmarkEvent(w.lastRV, true)
+		if err != nil || !w.send(ev) {
+			w.sendError(err)
+			return
+		}
+	}
+	if err := w.replay(); err != nil {
+		w.sendError(err)
+		return
+	}
+	w.live()
+}
+
+// exit unregisters the watcher, drops its queue and closes its channel.
+func (w *watcher) exit() {
+	w.cancel()
+	w.store.db.hub.unregister(w)
+	w.qmu.Lock()
+	w.stopped = true
+	q := w.queue
+	w.queue = nil
+	w.qmu.Unlock()
+	for _, se := range q {
+		se.release()
+	}
+	close(w.result)
+	close(w.finished)
+}
+
+// sendInitialState sends the current state as ADDED events, read page by
+// page at one revision, and continues after that revision.
+func (w *watcher) sendInitialState() error {
+	s := w.store
+	if w.startRV > 0 {
+		current, err := s.db.CurrentResourceVersion(w.ctx)
+		if err != nil {
+			return err
+		}
+		if uint64(w.startRV) > current {
+			return storage.NewTooLargeResourceVersionError(uint64(w.startRV), current, int(wait.Jitter(time.Second, 3).Seconds()))
+		}
+	}
+	if s.newListFunc == nil {
+		return errors.New("initial events require the store's NewListFunc")
+	}
+	pred := w.pred
+	pred.Limit, pred.Continue = initialListPage, ""
+	for {
+		list := s.newListFunc()
+		if err := s.GetList(w.ctx, w.key, storage.ListOptions{Predicate: pred, Recursive: w.recursive}, list); err != nil {
+			return err
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return err
+		}
+		for _, obj := range items {
+			if !w.send(watch.Event{Type: watch.Added, Object: obj}) {
+				return w.ctx.Err()
+			}
+		}
+		lm, err := meta.ListAccessor(list)
+		if err != nil {
+			return err
+		}
+		if pred.Continue == "" {
+			rv, err := s.versioner.ParseResourceVersion(lm.GetResourceVersion())
+			if err != nil {
+				return err
+			}
+			w.lastRV = int64(rv)
+		}
+		if lm.GetContinue() == "" {
+			return nil
+		}
+		pred.Continue = lm.GetContinue()
+	}
+}
+
+// replay sends the history events in (lastRV, regRV] that concern the
+// watched key, checking in the same snapshot that they are not compacted.
+func (w *watcher) replay() error {
+	db := w.store.db
+	lo, hi := prefixRange(w.key)
+	for w.lastRV < w.regRV {
+		var events []*rawEvent
+		err := db.readTx(w.ctx, func(r runner) error {
+			var current, compacted int64
+			if _, err := r.queryRow(w.ctx, stmtRevisions, []any{&current, &compacted}); err != nil {
+				return err
+			}
+			if w.lastRV < compacted {
+				return apierrors.NewResourceExpired(watchExpiredMessage)
+			}
+			var err error
+			if w.recursive {
+				events, err = queryEvents(w.ctx, r, stmtReplayPrefix, w.lastRV, w.regRV, lo, hi, replayBatch)
+			} else {
+				events, err = queryEvents(w.ctx, r, stmtReplayKey, w.lastRV, w.regRV, w.key, replayBatch)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, raw := range events {
+			if !w.handle(newSharedEvent(raw, w.store)) {
+				// The watch ended (its error, if any, was sent).
+				return w.ctx.Err()
+			}
+		}
+		if len(events) < replayBatch {
+			w.lastRV = w.regRV
+		}
+	}
+	return nil
+}
+
+func queryEvents(ctx context.Context, r runner, id stmtID, args ...any) ([]*rawEvent, error) {
+	rows, err := r.query(ctx, id, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(rows)
+}
+
+// push queues an event without blocking; it reports false when the watcher
+// no longer takes events (stopped, or terminated for falling behind).
+func (w *watcher) push(se *sharedEvent) bool {
+	w.qmu.Lock()
+	if w.stopped || w.overflow {
+		w.qmu.Unlock()
+		return false
+	}
+	if len(w.queue) >= maxQueuedEvents {
+		w.overflow = true
+		w.qmu.Unlock()
+		w.wake()
+		return false
+	}
+	w.queue = append(w.queue, se)
+	w.qmu.Unlock()
+	w.wake()
+	return true
+}
+
+func (w *watcher) wake() {
+	select {
+	case w.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (w *watcher) requestProgress() {
+	select {
+	case w.progress <- struct{}{}:
+	default:
+	}
+}
+
+// take empties the queue.
+func (w *watcher) take() ([]*sharedEvent, bool) {
+	w.qmu.Lock()
+	defer w.qmu.Unlock()
+	q := w.queue
+	w.queue = nil
+	return q, w.overflow
+}
+
+// live delivers queued events until the watch ends.
+func (w *watcher) live() {
+	var tick <-chan time.Time
+	interval := w.store.db.cfg.BookmarkInterval
+	if w.progressNotify {
+		interval = w.store.db.cfg.ProgressNotifyInterval
+	}
+	if w.progressNotify || w.bookmarks {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	progressWanted := false
+	for {
+		q, overflow := w.take()
+		if overflow {
+			for _, se := range q {
+				se.release()
+			}
+			slowWatchersTotal.Inc()
+			klog.V(2).InfoS("Terminating a watcher that fell too far behind", "key", w.key, "lastResourceVersion", w.lastRV)
+			w.sendError(apierrors.NewTooManyRequests(fmt.Sprintf(
+				"watch fell more than %d events behind; resume from the last received resourceVersion", maxQueuedEvents), 1))
+			return
+		}
+		for i, se := range q {
+			if !w.handle(se) {
+				for _, rest := range q[i+1:] {
+					rest.release()
+				}
+				return
+			}
+		}
+		if len(q) > 0 {
+			continue
+		}
+		if progressWanted {
+			if sent, ok := w.sendBookmarkIfCaughtUp(); !ok {
+				return
+			} else if sent {
+				progressWanted = false
+			}
+		}
+		select {
+		case <-w.signal:
+		case <-tick:
+			if _, ok := w.sendBookmarkIfCaughtUp(); !ok {
+				return
+			}
+		case <-w.progress:
+			if w.progressNotify {
+				progressWanted = true
+			}
+		case <-w.ctx.Done():
+			return
+		case <-w.store.db.done:
+			return
+		}
+	}
+}
+
+// sendBookmarkIfCaughtUp sends a bookmark at the dispatched revision when
+// every event up to it has been delivered. ok is false when the watch ended.
+func (w *watcher) sendBookmarkIfCaughtUp() (sent, ok bool) {
+	// Read the position before looking at the queue: the poller queues
+	// events before it advances the position.
+	pos := w.store.db.hub.position()
+	w.qmu.Lock()
+	empty := len(w.queue) == 0
+	w.qmu.Unlock()
+	if !empty || pos < w.lastRV {
+		return false, true
+	}
+	w.lastRV = pos
+	ev, err := w.bookmarkEvent(pos, false)
+	if err != nil {
+		w.sendError(err)
+		return false, false
+	}
+	return true, w.send(ev)
+}
+
+// handle delivers one event if it concerns the watcher; false ends the watch.
+func (w *watcher) handle(se *sharedEvent) bool {
+	if se.raw.rv <= w.lastRV {
+		se.release()
+		return true
+	}
+	ev, err := w.transform(se)
+	if err != nil {
+		se.release()
+		w.sendError(err)
+		return false
+	}
+	w.lastRV = se.raw.rv
+	if ev == nil {
+		se.release()
+		return true
+	}
+	ev.Object = se.own(ev.Object)
+	if w.recordTimes {
+		ev.Object = &timedWatchEvent{Object: ev.Object, recordTime: time.Now()}
+	}
+	return w.send(*ev)
+}
+
+// send delivers an event unless the watch ends first. Once the watch has
+// ended (Stop, or an error was sent) nothing more is delivered.
+func (w *watcher) send(ev watch.Event) bool {
+	if w.ctx.Err() != nil {
+		return false
+	}
+	select {
+	case w.result <- ev:
+		return true
+	case <-w.ctx.Done():
+		return false
+	}
+}
+
+// sendError delivers an ERROR event (none when the watch was canceled) and
+// ends the watch.
+func (w *watcher) sendError(err error) {
+	defer w.cancel()
+	if err == nil || isCancel(err) || w.ctx.Err() != nil {
+		return
+	}
+	klog.V(4).InfoS("Watch ended with an error", "key", w.key, "err", err)
+	w.send(watch.Event{Type: watch.Error, Object: watchErrorStatus(err)})
+}
