@@ -1,0 +1,133 @@
+package bundlereader
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/manifest"
+)
+
+// ChartFetcher fetches Helm charts and chart dependencies for the bundle reader. Package
+// bundlereader/helmchart implements it with the Helm SDK.
+type ChartFetcher interface {
+	// FetchChart fetches the chart h refers to (a chart repository, a .tgz URL, an oci://
+	// reference or a local directory outside the bundle; baseDir is the bundle directory) with its
+	// dependencies, and returns its files keyed by slash-separated path under the chart's own
+	// directory, e.g. "guestbook/Chart.yaml".
+	FetchChart(ctx context.Context, baseDir string, h *v1alpha1.HelmOptions) (map[string][]byte, error)
+	// Dependencies resolves the dependencies declared by the chart in chartDir and returns the
+	// files to add under its charts/ directory, keyed by name relative to chartDir
+	// (e.g. "charts/redis-1.0.0.tgz"). It returns nothing when charts/ is already complete.
+	Dependencies(ctx context.Context, chartDir string) (map[string][]byte, error)
+}
+
+// LocalChartDir returns the slash-separated directory of the bundle's own chart for h, and
+// whether the bundle holds one (a Chart.yaml at helm.chart, or at the root when chart and repo
+// are empty). files are the bundle's files keyed by relative path.
+func LocalChartDir(files map[string][]byte, h *v1alpha1.HelmOptions) (string, bool) {
+	chart := ""
+	if h != nil {
+		if h.Repo != "" {
+			return "", false
+		}
+		chart = h.Chart
+	}
+	if isRemoteChart(chart) {
+		return "", false
+	}
+	dir := path.Clean(filepath.ToSlash(strings.TrimPrefix(chart, "./")))
+	if dir == "." || dir == "" {
+		_, ok := files["Chart.yaml"]
+		return ".", ok
+	}
+	_, ok := files[dir+"/Chart.yaml"]
+	return dir, ok
+}
+
+// isRemoteChart reports whether a helm.chart value is a URL rather than a path.
+func isRemoteChart(chart string) bool {
+	return strings.Contains(chart, "://") || strings.Contains(chart, "::")
+}
+
+// needsFetch reports whether h refers to a chart that is not part of the bundle's files.
+func needsFetch(files map[string][]byte, h *v1alpha1.HelmOptions) bool {
+	if h == nil || (h.Chart == "" && h.Repo == "") {
+		return false
+	}
+	_, local := LocalChartDir(files, h)
+	return !local
+}
+
+// hasDependencies reports whether a Chart.yaml declares dependencies.
+func hasDependencies(chartYAML []byte) bool {
+	var c struct {
+		Dependencies []map[string]any `json:"dependencies"`
+	}
+	if err := yaml.Unmarshal(chartYAML, &c); err != nil {
+		return false
+	}
+	return len(c.Dependencies) > 0
+}
+
+// fetchCharts adds to files every chart the bundle refers to but does not hold (root and
+// customizations), under manifest.ChartPath, and the dependencies of local charts.
+func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, files map[string][]byte, f ChartFetcher) error {
+	root := spec.Helm
+	if root == nil {
+		root = &v1alpha1.HelmOptions{}
+	}
+	helms := []*v1alpha1.HelmOptions{root}
+	for i := range spec.Targets {
+		helms = append(helms, spec.Targets[i].Helm)
+	}
+	done := map[string]bool{}
+	for _, h := range helms {
+		if h == nil {
+			continue
+		}
+		if needsFetch(files, h) {
+			p := manifest.ChartPath(h)
+			if done[p] {
+				continue
+			}
+			done[p] = true
+			if f == nil {
+				return &FileError{File: dir, Err: errNoFetcher(h.Chart)}
+			}
+			chartFiles, err := f.FetchChart(ctx, dir, h)
+			if err != nil {
+				return &FileError{File: dir, Err: err}
+			}
+			for name, data := range chartFiles {
+				files[p+"/"+name] = data
+			}
+			continue
+		}
+		cd, ok := LocalChartDir(files, h)
+		if !ok || done[cd] || h.DisableDependencyUpdate || !hasDependencies(files[path.Join(cd, "Chart.yaml")]) {
+			continue
+		}
+		done[cd] = true
+		if f == nil {
+			return &FileError{File: filepath.Join(dir, cd, "Chart.yaml"), Err: errNoFetcher("dependencies")}
+		}
+		deps, err := f.Dependencies(ctx, filepath.Join(dir, filepath.FromSlash(cd)))
+		if err != nil {
+			return &FileError{File: filepath.Join(dir, cd, "Chart.yaml"), Err: err}
+		}
+		for name, data := range deps {
+			files[path.Join(cd, name)] = data
+		}
+	}
+	return nil
+}
+
+func errNoFetcher(what string) error {
+	return fmt.Errorf("cannot fetch Helm chart %s: no chart fetcher configured", what)
+}

@@ -1,0 +1,238 @@
+package helmchart
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/cli"
+	"helm.sh/helm/v3/pkg/downloader"
+	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/registry"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader"
+)
+
+// Fetcher implements bundlereader.ChartFetcher with the Helm SDK.
+type Fetcher struct {
+	// PlainHTTP talks to every OCI registry over HTTP (always done for 127.0.0.1 and localhost).
+	PlainHTTP bool
+}
+
+var _ bundlereader.ChartFetcher = (*Fetcher)(nil)
+
+// env is a private Helm environment in a temporary directory.
+type env struct {
+	dir      string
+	settings *cli.EnvSettings
+	registry *registry.Client
+}
+
+func (f *Fetcher) newEnv(plainHTTP bool) (*env, error) {
+	dir, err := os.MkdirTemp("", "fleet-helm-")
+	if err != nil {
+		return nil, err
+	}
+	s := cli.New()
+	s.RepositoryConfig = filepath.Join(dir, "repositories.yaml")
+	s.RepositoryCache = filepath.Join(dir, "cache")
+	s.RegistryConfig = filepath.Join(dir, "registry.json")
+	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig)}
+	if plainHTTP || f.PlainHTTP {
+		opts = append(opts, registry.ClientOptPlainHTTP())
+	}
+	rc, err := registry.NewClient(opts...)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return &env{dir: dir, settings: s, registry: rc}, nil
+}
+
+func (e *env) close() { _ = os.RemoveAll(e.dir) }
+
+// isLoopback reports whether a reference points at 127.0.0.1 or localhost.
+func isLoopback(ref string) bool {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return h == "127.0.0.1" || h == "localhost" || h == "::1"
+}
+
+// chartRef returns what to pull for h, and the repository URL for chart repositories.
+func chartRef(h *v1alpha1.HelmOptions) (ref, repoURL string) {
+	switch {
+	case strings.HasPrefix(h.Repo, "oci://"):
+		if h.Chart == "" || strings.HasSuffix(h.Repo, "/"+h.Chart) {
+			return h.Repo, ""
+		}
+		return strings.TrimSuffix(h.Repo, "/") + "/" + h.Chart, ""
+	case h.Repo != "":
+		return h.Chart, h.Repo
+	default:
+		return h.Chart, ""
+	}
+}
+
+// FetchChart implements bundlereader.ChartFetcher.
+func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
+	ref, repoURL := chartRef(h)
+	if ref == "" {
+		return nil, fmt.Errorf("helm: chart is empty")
+	}
+	if !strings.Contains(ref, "://") && repoURL == "" {
+		return f.localChart(ctx, baseDir, ref, h)
+	}
+	e, err := f.newEnv(isLoopback(ref) || isLoopback(repoURL))
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	pull := action.NewPullWithOpts(action.WithConfig(&action.Configuration{RegistryClient: e.registry}))
+	pull.Settings = e.settings
+	pull.RepoURL = repoURL
+	pull.Version = h.Version
+	pull.DestDir = filepath.Join(e.dir, "pull")
+	pull.PlainHTTP = isLoopback(ref) || f.PlainHTTP
+	pull.SetRegistryClient(e.registry)
+	if err := os.MkdirAll(pull.DestDir, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := pull.Run(ref); err != nil {
+		return nil, fmt.Errorf("helm: pulling chart %s (repo %q, version %q): %w", ref, repoURL, h.Version, err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(pull.DestDir, "*.tgz"))
+	if len(matches) != 1 {
+		return nil, fmt.Errorf("helm: pulling chart %s: expected one archive, got %d", ref, len(matches))
+	}
+	return f.archiveFiles(ctx, e, matches[0], h)
+}
+
+// localChart loads a chart directory or archive outside the bundle (relative to baseDir).
+func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
+	p := ref
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(baseDir, p)
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+	}
+	e, err := f.newEnv(false)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	if !st.IsDir() {
+		return f.archiveFiles(ctx, e, p, h)
+	}
+	ch, err := loader.LoadDir(p)
+	if err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+	}
+	files, err := readDir(p, ch.Name())
+	if err != nil {
+		return nil, err
+	}
+	if h.DisableDependencyUpdate {
+		return files, nil
+	}
+	deps, err := f.dependencies(ctx, e, p)
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range deps {
+		files[ch.Name()+"/"+name] = data
+	}
+	return files, nil
+}
+
+// archiveFiles expands a chart archive into files keyed "<chart>/<path>", resolving missing
+// dependencies.
+func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
+	dir := filepath.Join(e.dir, "expanded")
+	name, err := untar(archive, dir)
+	if err != nil {
+		return nil, fmt.Errorf("helm: %s: %w", filepath.Base(archive), err)
+	}
+	chartDir := filepath.Join(dir, name)
+	if !h.DisableDependencyUpdate {
+		deps, err := f.dependencies(ctx, e, chartDir)
+		if err != nil {
+			return nil, err
+		}
+		for n, data := range deps {
+			if err := os.WriteFile(filepath.Join(chartDir, filepath.FromSlash(n)), data, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return readDir(chartDir, name)
+}
+
+// Dependencies implements bundlereader.ChartFetcher.
+func (f *Fetcher) Dependencies(ctx context.Context, chartDir string) (map[string][]byte, error) {
+	e, err := f.newEnv(false)
+	if err != nil {
+		return nil, err
+	}
+	defer e.close()
+	return f.dependencies(ctx, e, chartDir)
+}
+
+// dependencies runs `helm dependency update` on a copy of chartDir when its charts/ directory
+// does not satisfy Chart.yaml, and returns the new charts/ files.
+func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (map[string][]byte, error) {
+	ch, err := loader.LoadDir(chartDir)
+	if err != nil {
+		return nil, fmt.Errorf("helm: %s: %w", filepath.Join(chartDir, "Chart.yaml"), err)
+	}
+	if len(ch.Metadata.Dependencies) == 0 || action.CheckDependencies(ch, ch.Metadata.Dependencies) == nil {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	work := filepath.Join(e.dir, "deps", ch.Name())
+	if err := copyDir(chartDir, work); err != nil {
+		return nil, err
+	}
+	plain := f.PlainHTTP
+	for _, d := range ch.Metadata.Dependencies {
+		plain = plain || isLoopback(d.Repository)
+	}
+	rc := e.registry
+	if plain && !f.PlainHTTP {
+		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true)
+		if err != nil {
+			return nil, err
+		}
+		defer pe.close()
+		rc = pe.registry
+	}
+	man := &downloader.Manager{
+		Out:              io.Discard,
+		ChartPath:        work,
+		Getters:          getter.All(e.settings),
+		RegistryClient:   rc,
+		RepositoryConfig: e.settings.RepositoryConfig,
+		RepositoryCache:  e.settings.RepositoryCache,
+	}
+	if err := man.Update(); err != nil {
+		return nil, fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), err)
+	}
+	all, err := readDir(filepath.Join(work, "charts"), "charts")
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}

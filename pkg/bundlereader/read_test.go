@@ -1,0 +1,274 @@
+package bundlereader
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+)
+
+// writeTree writes files (slash-separated relative paths) under a new temporary directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func readAll(t *testing.T, root string, opts Options) []Result {
+	t.Helper()
+	opts.BaseDir = root
+	if opts.Name == "" {
+		opts.Name = "repo"
+	}
+	for i, p := range opts.Paths {
+		opts.Paths[i] = filepath.Join(root, p)
+	}
+	if len(opts.Paths) == 0 {
+		opts.Paths = []string{root}
+	}
+	res, err := Read(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return res
+}
+
+func bundleNames(rs []Result) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Bundle.Name)
+	}
+	return out
+}
+
+func resourceNames(b *v1alpha1.Bundle) []string {
+	out := make([]string, 0, len(b.Spec.Resources))
+	for _, r := range b.Spec.Resources {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func TestDiscovery(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     map[string]string
+		paths     []string
+		wantNames []string
+		wantRes   map[string][]string
+	}{
+		{
+			name:      "raw manifests without fleet.yaml",
+			files:     map[string]string{"a.yaml": "a", "README.md": "r"},
+			wantNames: []string{"repo"},
+			wantRes:   map[string][]string{"repo": {"README.md", "a.yaml"}},
+		},
+		{
+			name: "nested fleet.yaml makes its own bundle and leaves the parent",
+			files: map[string]string{
+				"app/fleet.yaml": "namespace: a", "app/a.yaml": "a",
+				"app/sub/fleet.yaml": "namespace: b", "app/sub/b.yaml": "b",
+				"app/plain/c.yaml": "c",
+			},
+			paths:     []string{"app"},
+			wantNames: []string{"repo-app", "repo-app-sub"},
+			wantRes:   map[string][]string{"repo-app": {"a.yaml", "plain/c.yaml"}, "repo-app-sub": {"b.yaml"}},
+		},
+		{
+			name:      "fleet.yml fallback",
+			files:     map[string]string{"x/fleet.yml": "namespace: a", "x/a.yaml": "a"},
+			paths:     []string{"x"},
+			wantNames: []string{"repo-x"},
+			wantRes:   map[string][]string{"repo-x": {"a.yaml"}},
+		},
+		{
+			name: "hidden dirs and .fleetignore are skipped",
+			files: map[string]string{
+				"a.yaml": "a", ".git/config.yaml": "g", ".hidden.yaml": "h",
+				".fleetignore": "# comment\nignored.yaml\nskipdir/\n", "ignored.yaml": "i", "skipdir/x.yaml": "x",
+				"sub/.fleetignore": "*.txt", "sub/keep.yaml": "k", "sub/drop.txt": "d", "top.txt": "t",
+			},
+			wantNames: []string{"repo"},
+			wantRes:   map[string][]string{"repo": {"a.yaml", "sub/keep.yaml", "top.txt"}},
+		},
+		{
+			name:      "globbed paths",
+			files:     map[string]string{"apps/one/fleet.yaml": "", "apps/two/fleet.yaml": "", "apps/two/t.yaml": "t"},
+			paths:     []string{"apps/*"},
+			wantNames: []string{"repo-apps-one", "repo-apps-two"},
+		},
+		{
+			name:      "directory with only yaml in a sub directory",
+			files:     map[string]string{"deep/deeper/a.yaml": "a"},
+			wantNames: []string{"repo"},
+			wantRes:   map[string][]string{"repo": {"deep/deeper/a.yaml"}},
+		},
+		{
+			name:      "fleet.yaml name overrides",
+			files:     map[string]string{"x/fleet.yaml": "name: custom", "x/a.yaml": "a"},
+			paths:     []string{"x"},
+			wantNames: []string{"custom"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, tt.files)
+			res := readAll(t, root, Options{Paths: tt.paths})
+			if got := bundleNames(res); !reflect.DeepEqual(got, tt.wantNames) {
+				t.Fatalf("bundles = %v, want %v", got, tt.wantNames)
+			}
+			for _, r := range res {
+				want, ok := tt.wantRes[r.Bundle.Name]
+				if !ok {
+					continue
+				}
+				if got := resourceNames(r.Bundle); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s resources = %v, want %v", r.Bundle.Name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestReadNoResources(t *testing.T) {
+	root := writeTree(t, map[string]string{"README.md": "r"})
+	_, err := Read(context.Background(), Options{Name: "x", Paths: []string{root}, BaseDir: root})
+	if !errors.Is(err, ErrNoResources) {
+		t.Fatalf("err = %v, want ErrNoResources", err)
+	}
+}
+
+func TestReadMalformedFleetYAMLNamesFileAndLine(t *testing.T) {
+	root := writeTree(t, map[string]string{"fleet.yaml": "namespace: a\nhelm: [\n", "a.yaml": "a"})
+	_, err := Read(context.Background(), Options{Name: "x", Paths: []string{root}, BaseDir: root})
+	assertFileError(t, err, filepath.Join(root, "fleet.yaml"), 2, "invalid YAML")
+}
+
+func TestValuesFiles(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"fleet.yaml": `helm:
+  values: {a: inline, nested: {x: inline}}
+  valuesFiles: [v1.yaml, v2.yaml]
+targetCustomizations:
+- name: dev
+  clusterSelector: {matchLabels: {env: dev}}
+  helm:
+    valuesFiles: [dev.yaml]
+`,
+		"v1.yaml":  "a: v1\nb: v1\nnested: {x: v1, z: v1}\n",
+		"v2.yaml":  "b: v2\n",
+		"dev.yaml": "dev: true\n",
+		"m.yaml":   "x",
+	})
+	res := readAll(t, root, Options{})
+	b := res[0].Bundle
+	want := map[string]any{"a": "inline", "b": "v2", "nested": map[string]any{"x": "inline", "z": "v1"}}
+	if got := b.Spec.Helm.Values.Data; !reflect.DeepEqual(got, want) {
+		t.Errorf("values = %v, want %v", got, want)
+	}
+	if got := b.Spec.Targets[0].Helm.Values.Data; !reflect.DeepEqual(got, map[string]any{"dev": true}) {
+		t.Errorf("customization values = %v", got)
+	}
+	if got := resourceNames(b); !reflect.DeepEqual(got, []string{"m.yaml"}) {
+		t.Errorf("values files must not be resources: %v", got)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	sel := func(env string) string { return "{matchLabels: {env: " + env + "}}" }
+	tests := []struct {
+		name             string
+		fleetYAML        string
+		git              []v1alpha1.GitTarget
+		haveGit          bool
+		wantTargets      []string
+		wantRestrictions []string
+	}{
+		{name: "default target", fleetYAML: "", wantTargets: []string{"default"}},
+		{name: "customizations become targets without a targets file",
+			fleetYAML:   "targetCustomizations:\n- name: dev\n  clusterSelector: " + sel("dev") + "\n- clusterSelector: " + sel("prod") + "\n",
+			wantTargets: []string{"dev", "target001"}},
+		{name: "git targets appended and restricted",
+			fleetYAML: "targetCustomizations:\n- name: dev\n  clusterSelector: " + sel("dev") + "\n",
+			git:       []v1alpha1.GitTarget{{Name: "all", ClusterSelector: nil, ClusterGroup: "g"}}, haveGit: true,
+			wantTargets: []string{"dev", "all"}, wantRestrictions: []string{"all"}},
+		{name: "empty targets file gives the default target",
+			haveGit: true, wantTargets: []string{"default"}, wantRestrictions: []string{"default"}},
+		{name: "overrideTargets replace git targets",
+			fleetYAML: "overrideTargets:\n- name: o\n  clusterName: c1\n",
+			git:       []v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}, haveGit: true,
+			wantTargets: []string{"o"}, wantRestrictions: []string{"o"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{"fleet.yaml": tt.fleetYAML, "a.yaml": "a"})
+			b := readAll(t, root, Options{GitTargets: tt.git, HaveGitTargets: tt.haveGit})[0].Bundle
+			var gotT, gotR []string
+			for _, x := range b.Spec.Targets {
+				gotT = append(gotT, x.Name)
+			}
+			for _, x := range b.Spec.TargetRestrictions {
+				gotR = append(gotR, x.Name)
+			}
+			if !reflect.DeepEqual(gotT, tt.wantTargets) || !reflect.DeepEqual(gotR, tt.wantRestrictions) {
+				t.Errorf("targets = %v restrictions = %v, want %v %v", gotT, gotR, tt.wantTargets, tt.wantRestrictions)
+			}
+		})
+	}
+}
+
+func TestDrivenScan(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"kustomize/base/a.yaml": "a", "kustomize/dev.yaml": "namespace: dev", "kustomize/prod.yaml": "namespace: prod",
+		"kustomize/sub/fleet.yaml": "namespace: nested", "kustomize/sub/b.yaml": "b",
+	})
+	base := filepath.Join(root, "kustomize")
+	res, err := Read(context.Background(), Options{Name: "r", BaseDir: root, DrivenScan: true,
+		Paths: []string{base + ":dev.yaml", base + ":prod.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bundleNames(res); !reflect.DeepEqual(got, []string{"r-kustomize-dev", "r-kustomize-prod"}) {
+		t.Fatalf("bundles = %v", got)
+	}
+	if res[0].Bundle.Spec.TargetNamespace != "dev" {
+		t.Errorf("namespace = %q", res[0].Bundle.Spec.TargetNamespace)
+	}
+	got := strings.Join(resourceNames(res[0].Bundle), ",")
+	if got != "base/a.yaml,prod.yaml,sub/b.yaml,sub/fleet.yaml" {
+		t.Errorf("driven scan resources = %s", got)
+	}
+}
+
+func TestUnknownKeysWarning(t *testing.T) {
+	root := writeTree(t, map[string]string{"fleet.yaml": "namespace: a\nnamepsace: b\n", "a.yaml": "a"})
+	res := readAll(t, root, Options{})
+	if len(res[0].Warnings) != 1 || !strings.Contains(res[0].Warnings[0].String(), "namepsace (line 2)") {
+		t.Errorf("warnings = %v", res[0].Warnings)
+	}
+}
+
+func TestLargeBundleIsCompressed(t *testing.T) {
+	big := strings.Repeat("# padding line for a large bundle\n", 40_000) // ≈ 1.4 MB
+	root := writeTree(t, map[string]string{"big.yaml": big, "small.yaml": "a: 1\n"})
+	b := readAll(t, root, Options{})[0].Bundle
+	for _, r := range b.Spec.Resources {
+		if r.Encoding != v1alpha1.ContentEncodingBase64Gzip {
+			t.Errorf("%s: encoding %q, want base64+gz once the bundle exceeds 1 MB", r.Name, r.Encoding)
+		}
+	}
+}

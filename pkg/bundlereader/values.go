@@ -1,0 +1,39 @@
+package bundlereader
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/manifest"
+)
+
+// mergeValuesFiles merges h.valuesFiles (relative to dir, later files win) under h.values (the
+// inline values win), as Fleet's processValueFiles does. It returns the absolute paths read, so
+// they can be excluded from the bundle resources.
+func mergeValuesFiles(dir string, h *v1alpha1.HelmOptions) ([]string, error) {
+	if h == nil || len(h.ValuesFiles) == 0 {
+		return nil, nil
+	}
+	var merged map[string]any
+	paths := make([]string, 0, len(h.ValuesFiles))
+	for _, f := range h.ValuesFiles {
+		p := filepath.Join(dir, f)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("helm.valuesFiles: %w", err)
+		}
+		vals := map[string]any{}
+		if err := manifest.UnmarshalYAML(data, &vals); err != nil {
+			return nil, yamlFileError(p, err)
+		}
+		merged = manifest.MergeMaps(merged, vals)
+		paths = append(paths, filepath.Clean(p))
+	}
+	if h.Values == nil {
+		h.Values = &v1alpha1.GenericMap{}
+	}
+	h.Values.Data = manifest.MergeMaps(merged, h.Values.Data)
+	return paths, nil
+}

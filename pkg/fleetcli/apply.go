@@ -1,0 +1,156 @@
+package fleetcli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader"
+)
+
+type applyFlags struct {
+	output            string
+	labels            []string
+	targetsFile       string
+	compress          bool
+	serviceAccount    string
+	syncGeneration    int64
+	targetNamespace   string
+	paused            bool
+	commit            string
+	keepResources     bool
+	deleteNamespace   bool
+	correctDrift      bool
+	correctDriftForce bool
+	correctDriftKeep  bool
+	drivenScan        bool
+	drivenScanSep     string
+}
+
+func newApplyCommand(cfg Config, g *globalFlags) *cobra.Command {
+	f := &applyFlags{}
+	cmd := &cobra.Command{
+		Use:   "apply [flags] BUNDLE_NAME [PATH...]",
+		Short: "Render directories into Bundles and save them (or print them with -o)",
+		Long: `Scan the paths (default ".") for bundles, as a GitRepo would, and build one Bundle per bundle
+directory. With -o FILE (or -o - for stdout) the Bundles are written as YAML and no cluster is
+needed; otherwise they are created or updated through the API.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApply(cmd.Context(), cfg, g, f, args[0], args[1:])
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output", "o", "", "write the Bundles as YAML to this file (- for stdout) instead of the API")
+	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label (k=v) added to every bundle; repeatable")
+	fl.StringVar(&f.targetsFile, "targets-file", "", "YAML list of GitRepo targets, appended to the targets and used as restrictions")
+	fl.BoolVarP(&f.compress, "compress", "c", false, "store every resource gzipped and base64-encoded")
+	fl.StringVarP(&f.serviceAccount, "service-account", "a", "", "service account the agent deploys as")
+	fl.Int64Var(&f.syncGeneration, "sync-generation", 0, "forceSyncGeneration of the bundles")
+	fl.StringVar(&f.targetNamespace, "target-namespace", "", "force all objects into this namespace")
+	fl.BoolVar(&f.paused, "paused", false, "create the bundles paused")
+	fl.StringVar(&f.commit, "commit", os.Getenv("COMMIT"), "commit recorded in the fleet.cattle.io/commit label (env COMMIT)")
+	fl.BoolVar(&f.keepResources, "keep-resources", false, "keep deployed resources when the bundle is deleted")
+	fl.BoolVar(&f.deleteNamespace, "delete-namespace", false, "delete the namespace when the bundle is deleted")
+	fl.BoolVar(&f.correctDrift, "correct-drift", false, "correct drift")
+	fl.BoolVar(&f.correctDriftForce, "correct-drift-force", false, "correct drift with helm --force")
+	fl.BoolVar(&f.correctDriftKeep, "correct-drift-keep-fail-history", false, "keep the history of failed drift corrections")
+	fl.BoolVar(&f.drivenScan, "driven-scan", false, "each PATH is BASE[SEP OPTIONS-FILE] and builds exactly one bundle")
+	fl.StringVar(&f.drivenScanSep, "driven-scan-sep", ":", "separator of --driven-scan entries")
+	return cmd
+}
+
+func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, name string, paths []string) error {
+	labels, err := parseKV("label", f.labels)
+	if err != nil {
+		return err
+	}
+	opts := bundlereader.Options{
+		Name: name, BaseDir: cfg.WorkDir, Namespace: g.namespace, Labels: labels, Commit: f.commit,
+		DrivenScan: f.drivenScan, DrivenScanSeparator: f.drivenScanSep, Compress: f.compress, Charts: cfg.Charts,
+		Overrides: bundlereader.Overrides{
+			ServiceAccount: f.serviceAccount, TargetNamespace: f.targetNamespace, Paused: f.paused,
+			SyncGeneration: f.syncGeneration, KeepResources: f.keepResources, DeleteNamespace: f.deleteNamespace,
+		},
+	}
+	if f.correctDrift || f.correctDriftForce || f.correctDriftKeep {
+		opts.Overrides.CorrectDrift = &v1alpha1.CorrectDrift{Enabled: f.correctDrift, Force: f.correctDriftForce, KeepFailHistory: f.correctDriftKeep}
+	}
+	for _, p := range paths {
+		opts.Paths = append(opts.Paths, cfg.abs(p))
+	}
+	if len(opts.Paths) == 0 {
+		opts.Paths = []string{cfg.abs(".")}
+	}
+	if f.targetsFile != "" {
+		if opts.GitTargets, err = readTargetsFile(cfg.abs(f.targetsFile)); err != nil {
+			return err
+		}
+		opts.HaveGitTargets = true
+	}
+	results, err := bundlereader.Read(ctx, opts)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(cfg.Err, "warning: %s\n", w.String())
+		}
+	}
+	if f.output != "" {
+		var buf bytes.Buffer
+		for _, r := range results {
+			if err := encodeYAML(&buf, r.Bundle); err != nil {
+				return err
+			}
+		}
+		return writeOutput(cfg.abs(f.output), cfg.Out, buf.Bytes())
+	}
+	cs, err := g.clientset()
+	if err != nil {
+		return fmt.Errorf("no -o given, so the bundles are saved through the API, but: %w", err)
+	}
+	for _, r := range results {
+		b := r.Bundle
+		client := cs.FleetV1alpha1().Bundles(b.Namespace)
+		cur, err := client.Get(ctx, b.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			_, err = client.Create(ctx, b, metav1.CreateOptions{})
+		case err == nil:
+			cur.Labels, cur.Spec = b.Labels, b.Spec
+			_, err = client.Update(ctx, cur, metav1.UpdateOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("saving bundle %s/%s: %w", b.Namespace, b.Name, err)
+		}
+		fmt.Fprintf(cfg.Out, "bundle %s/%s saved\n", b.Namespace, b.Name)
+	}
+	return nil
+}
+
+// readTargetsFile reads a YAML list of GitRepo targets, or a mapping with a targets key.
+func readTargetsFile(path string) ([]v1alpha1.GitTarget, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var list []v1alpha1.GitTarget
+	if err := yaml.UnmarshalStrict(data, &list); err == nil {
+		return list, nil
+	}
+	var wrapped struct {
+		Targets []v1alpha1.GitTarget `json:"targets"`
+	}
+	if err := yaml.UnmarshalStrict(data, &wrapped); err != nil {
+		return nil, fmt.Errorf("%s: expected a list of targets: %w", path, err)
+	}
+	return wrapped.Targets, nil
+}

@@ -1,0 +1,132 @@
+package fleetcli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader"
+	"github.com/fleetapi/fleet/pkg/render"
+	"github.com/fleetapi/fleet/pkg/target"
+)
+
+// testBundleName is the bundle name `fleet test` uses, as Fleet's.
+const testBundleName = "test"
+
+type testFlags struct {
+	quiet       bool
+	group       string
+	name        string
+	labels      []string
+	groupLabels []string
+	kubeVersion string
+}
+
+func newTestCommand(cfg Config, g *globalFlags) *cobra.Command {
+	f := &testFlags{}
+	cmd := &cobra.Command{
+		Use:   "test [flags] [PATH]",
+		Short: "Render the bundle in PATH (default .) for a synthetic cluster",
+		Long: `Build the bundle of PATH (default ".") as fleet apply would, match it against a synthetic cluster
+with the given name, labels and group (no flags: a cluster in the group "default"), and print the
+objects an agent would install there, as YAML documents.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runTest(cmd.Context(), cfg, g, f, dir)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the matched target")
+	fl.StringVarP(&f.group, "group", "g", "", "cluster group of the synthetic cluster")
+	fl.StringVarP(&f.name, "name", "N", "", "name of the synthetic cluster")
+	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label (k=v) of the synthetic cluster; repeatable")
+	fl.StringArrayVarP(&f.groupLabels, "group-label", "L", nil, "label (k=v) of the synthetic cluster's group; repeatable")
+	fl.StringVar(&f.kubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version charts are rendered for")
+	return cmd
+}
+
+func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir string) error {
+	labels, err := parseKV("label", f.labels)
+	if err != nil {
+		return err
+	}
+	groupLabels, err := parseKV("group-label", f.groupLabels)
+	if err != nil {
+		return err
+	}
+	results, err := bundlereader.Read(ctx, bundlereader.Options{
+		Name: testBundleName, Paths: []string{cfg.abs(dir)}, BaseDir: cfg.abs(dir),
+		Namespace: g.namespace, Charts: cfg.Charts,
+	})
+	if err != nil {
+		return err
+	}
+	var root *bundlereader.Result
+	for i := range results {
+		for _, w := range results[i].Warnings {
+			fmt.Fprintf(cfg.Err, "warning: %s\n", w.String())
+		}
+		if results[i].Bundle.Name == testBundleName {
+			root = &results[i]
+		}
+	}
+	if root == nil {
+		return fmt.Errorf("%s: no bundle at the root of the directory", dir)
+	}
+	b := root.Bundle
+	group := f.group
+	if group == "" && f.name == "" && len(labels) == 0 && len(groupLabels) == 0 {
+		group = v1alpha1.DefaultClusterGroup
+	}
+	var groups []target.Group
+	if group != "" || len(groupLabels) > 0 {
+		groups = []target.Group{{Name: group, Labels: groupLabels}}
+	}
+	cluster := &v1alpha1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: f.name, Namespace: b.Namespace, Labels: labels}}
+	cb, err := target.NewBundle(b)
+	if err != nil {
+		return err
+	}
+	t, err := cb.Match(cluster, groups)
+	if err != nil {
+		return inOptionsFile(root, err)
+	}
+	if t == nil {
+		return fmt.Errorf("bundle %s: no target matches the cluster (name %q, labels %v, group %q)", b.Name, f.name, labels, group)
+	}
+	if f.quiet {
+		_, err := fmt.Fprintf(cfg.Out, "# Matched target: %s\n", t.TargetName)
+		return err
+	}
+	objs, err := render.Render(ctx, render.Input{Name: b.Name, Resources: b.Spec.Resources, Options: t.Options},
+		render.Config{KubeVersion: f.kubeVersion})
+	if err != nil {
+		return err
+	}
+	data, err := render.ToYAML(objs)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.Write(data)
+	_, err = cfg.Out.Write(buf.Bytes())
+	return err
+}
+
+// inOptionsFile points a templating error at the fleet.yaml line holding the failing expression.
+func inOptionsFile(r *bundlereader.Result, err error) error {
+	var te *target.TemplateError
+	if r.OptionsFile == "" || !errors.As(err, &te) {
+		return err
+	}
+	return &bundlereader.FileError{File: r.OptionsFile, Line: bundlereader.LineOf(r.OptionsFile, te.Expr), Err: te}
+}
