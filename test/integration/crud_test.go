@@ -145,3 +145,24 @@ func equal(a, b []string) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestDeleteCollection(t *testing.T) {
+	s := framework.StartStandalone(t, "")
+	for _, name := range []string{"a", "b", "c"} {
+		s.KubectlStdin(fmt.Sprintf(gitRepoYAML, name, name, repoURL), "apply", "-n", "ns", "-f", "-")
+	}
+	s.KubectlStdin(fmt.Sprintf(gitRepoYAML, "keep", "x", repoURL), "apply", "-n", "other", "-f", "-")
+
+	// The deletecollection verb, as the namespace controller uses it.
+	err := s.Clientset().FleetV1alpha1().GitRepos("ns").DeleteCollection(testContext(t), metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "team in (a,b)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(s.Kubectl("get", "gitrepos", "-n", "ns", "-o", "jsonpath={.items[*].metadata.name}")); !equal(got, []string{"c"}) {
+		t.Fatalf("after deleting team a and b: %v", got)
+	}
+	s.Kubectl("delete", "gitrepos", "-n", "ns", "--all")
+	if got := s.Kubectl("get", "gitrepos", "-A", "-o", "jsonpath={.items[*].metadata.name}"); got != "keep" {
+		t.Fatalf("--all must delete only in its namespace; left: %q", got)
+	}
+}
