@@ -57,6 +57,7 @@ func (c completedConfig) New() (*FleetServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build fleet.cattle.io storage: %w", err)
 	}
+	group.NegotiatedSerializer = withoutProtobuf{Codecs}
 	if err := genericServer.InstallAPIGroup(group); err != nil {
 		return nil, fmt.Errorf("install fleet.cattle.io: %w", err)
 	}

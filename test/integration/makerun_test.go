@@ -13,7 +13,7 @@ import (
 	"github.com/fleetapi/fleet/test/framework"
 )
 
-// TestMakeRunScript runs what `make run` runs (hack/run.sh with the built server) on a free port and a fresh
+// TestMakeRunScript runs what `make run-standalone` runs (hack/run.sh with the built server) on a free port and a fresh
 // data dir: it must start the server, print the kubectl commands to try, and stop cleanly on SIGTERM.
 func TestMakeRunScript(t *testing.T) {
 	bin, err := framework.Binary("fleet-apiserver")
@@ -48,6 +48,6 @@ func TestMakeRunScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("make run did not stop cleanly on SIGTERM: %v", err)
+		t.Fatalf("make run-standalone did not stop cleanly on SIGTERM: %v", err)
 	}
 }

@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/apiserver"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
+
+// shutdownWatchGracePeriod bounds how long watches may take to end once the server shuts down.
+const shutdownWatchGracePeriod = 5 * time.Second
 
 // NewCommand returns the fleet-apiserver command.
 func NewCommand(ctx context.Context, o *Options) *cobra.Command {
@@ -78,6 +82,11 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	serverConfig.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(generatedopenapi.GetOpenAPIDefinitions, namer)
 	serverConfig.OpenAPIV3Config.Info.Title = "Fleet"
 	serverConfig.OpenAPIV3Config.Info.Version = "v1alpha1"
+
+	// End watches when shutting down instead of waiting for them: behind kube-apiserver the controllers'
+	// watches through the aggregator never end by themselves, and would hold up shutdown for the whole
+	// request timeout (a minute).
+	serverConfig.ShutdownWatchTerminationGracePeriod = shutdownWatchGracePeriod
 
 	if err := o.RecommendedOptions.ApplyTo(serverConfig); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package integration
+package aggregation
 
 import (
 	"os"
@@ -7,18 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fleetapi/fleet/test/framework"
+	"github.com/fleetapi/fleet/test/cluster"
 )
 
 // walkthrough returns the commands of the README's kubectl walk-through: the first ```sh block after the
 // marker comment, without comments and `export` lines (the test sets KUBECONFIG itself).
 func walkthrough(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(framework.RepoRoot(), "README.md"))
+	data, err := os.ReadFile(filepath.Join(cluster.RepoRoot(), "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, found := strings.Cut(string(data), "<!-- walkthrough: run by test/integration/readme_test.go -->")
+	_, after, found := strings.Cut(string(data), "<!-- walkthrough: run by test/aggregation/readme_test.go -->")
 	if !found {
 		t.Fatal("README.md has no walk-through marker")
 	}
@@ -38,12 +38,14 @@ func walkthrough(t *testing.T) []string {
 	return cmds
 }
 
+// TestReadmeWalkthrough runs the README's commands, in order, against the environment `make run` starts:
+// kube-apiserver with fleet-apiserver registered.
 func TestReadmeWalkthrough(t *testing.T) {
-	s := framework.StartStandalone(t, "")
+	t.Cleanup(func() { _, _ = kube.Kubectl(testContext(t), "", "delete", "namespace", "fleet-local", "--wait=false") })
 	for _, command := range walkthrough(t) {
 		cmd := exec.Command("sh", "-c", command)
-		cmd.Dir = framework.RepoRoot()
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+s.Kubeconfig, "HOME="+s.DataDir)
+		cmd.Dir = cluster.RepoRoot()
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+kube.AdminKubeconfig, "HOME="+kube.Dir)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("README command %q failed: %v\n%s", command, err, out)
