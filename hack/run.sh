@@ -15,15 +15,23 @@ pid=$!
 stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; exit 0; }
 trap stop INT TERM
 
+ready=false
 for _ in $(seq 1 300); do
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid"; exit $?
   fi
   if [ -f "$KUBECONFIG_FILE" ] && kubectl --kubeconfig "$KUBECONFIG_FILE" get --raw /readyz >/dev/null 2>&1; then
+    ready=true
     break
   fi
   sleep 0.2
 done
+if [ "$ready" != true ]; then
+  echo "fleet-apiserver did not become ready within 60s" >&2
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  exit 1
+fi
 
 cat <<MSG
 

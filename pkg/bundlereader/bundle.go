@@ -3,6 +3,7 @@ package bundlereader
 import (
 	"context"
 	"fmt"
+	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path"
 	"path/filepath"
@@ -105,11 +106,12 @@ func namespaceOr(ns string) string {
 // one base directory get distinct names.
 func bundleName(d bundleDir, fy *FleetYAML, opts *Options) (string, error) {
 	if fy.Name != "" {
-		n := manifest.HelmReleaseName(fy.Name)
-		if n != fy.Name {
-			return "", &FileError{File: d.optionsFile, Line: 1, Err: fmt.Errorf("name %q is not a valid bundle name (try %q)", fy.Name, n)}
+		// Fleet uses fleet.yaml's name verbatim; refuse only what the API would refuse, naming the file.
+		if errs := k8svalidation.IsDNS1123Subdomain(fy.Name); len(errs) > 0 {
+			return "", &FileError{File: d.optionsFile, Line: 1, Err: fmt.Errorf("name %q is not a valid bundle name (try %q): %s",
+				fy.Name, manifest.HelmReleaseName(fy.Name), strings.Join(errs, "; "))}
 		}
-		return n, nil
+		return fy.Name, nil
 	}
 	rel := relName(opts.BaseDir, d.dir)
 	if d.driven && d.optionsFile != "" && fleetYAMLIn(d.dir) != filepath.Clean(d.optionsFile) {

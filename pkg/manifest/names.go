@@ -10,31 +10,33 @@ import (
 )
 
 var (
-	disallowedChars = regexp.MustCompile(`[^a-z0-9.-]+`)
+	disallowedChars = regexp.MustCompile(`[^a-zA-Z0-9-]+`)
 	multiDash       = regexp.MustCompile(`-+`)
-	helmReleaseName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 )
 
 // HelmReleaseName turns a path-like string ("<repo>/<path>") into a bundle or release name the way
-// Fleet's names.HelmReleaseName does: "/" becomes "-"; a name that is then a valid DNS-1123
-// subdomain of at most 53 characters is kept; otherwise it is lower-cased, disallowed characters
-// become "-", dashes are collapsed and trimmed, an 8-hex md5 suffix is added when characters were
-// changed, and the result is limited to 53 characters with Limit.
+// Fleet does ("/" becomes "-", then Fleet's names.HelmReleaseName): when the string has upper-case
+// letters or characters outside [a-zA-Z0-9-] (a "." included), it is lower-cased, each run of such
+// characters becomes "-" and an 8-hex md5 suffix of the original is added; dashes are collapsed and
+// trimmed; an empty result becomes 24 hex digits; the result is limited to 53 characters with Limit.
 func HelmReleaseName(str string) string {
-	n := strings.ReplaceAll(str, "/", "-")
-	if helmReleaseName.MatchString(n) && len(n) <= v1alpha1.MaxHelmReleaseNameLen {
-		return n
+	str = strings.ReplaceAll(str, "/", "-")
+	orig := str
+	needHex := str != strings.ToLower(str)
+	str = strings.ToLower(str)
+	if disallowedChars.MatchString(str) {
+		needHex = true
+		str = disallowedChars.ReplaceAllLiteralString(str, "-")
 	}
-	orig := n
-	n = strings.ToLower(n)
-	n = disallowedChars.ReplaceAllLiteralString(n, "-")
-	n = multiDash.ReplaceAllLiteralString(n, "-")
-	n = strings.Trim(n, "-.")
-	if n != orig {
-		n = n + "-" + Hex(orig, 8)
-		n = strings.TrimLeft(n, "-")
+	if needHex {
+		str = str + "-" + Hex(orig, 8)
 	}
-	return Limit(n, v1alpha1.MaxHelmReleaseNameLen)
+	str = multiDash.ReplaceAllLiteralString(str, "-")
+	str = strings.Trim(str, "-")
+	if str == "" {
+		str = Hex(orig, 24)
+	}
+	return Limit(str, v1alpha1.MaxHelmReleaseNameLen)
 }
 
 // Limit shortens s to at most count characters, replacing the tail by "-" and the first 5 hex

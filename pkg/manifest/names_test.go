@@ -12,6 +12,11 @@ func TestHelmReleaseName(t *testing.T) {
 			want: "opni-fleet-examples-fleets-opni-ui-plugin-opera-021f7"},
 		{name: "upper case gets an md5 suffix", in: "Test", want: "test-" + Hex("Test", 8)},
 		{name: "underscore replaced", in: "repo/my_app", want: "repo-my-app-" + Hex("repo-my_app", 8)},
+		// Vectors of Fleet's own names tests: a dot is not kept, it forces the suffix.
+		{name: "fleet: dots", in: "bundle.name.example.com", want: "bundle-name-example-com-645ef821"},
+		{name: "fleet: dot, case and underscore", in: "long-name-test-0.App_ ", want: "long-name-test-0-app-5bf6b3fb"},
+		{name: "fleet: dashes collapse", in: "long-name-test--App_-_12.factor", want: "long-name-test-app-12-factor-0efbac37"},
+		{name: "only disallowed characters", in: "__", want: Hex("__", 8)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

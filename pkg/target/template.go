@@ -60,19 +60,47 @@ func filterCattle(in map[string]string) map[string]any {
 }
 
 // funcMap is sprig's text functions minus the ones that read the environment or the network, or
-// recurse into templates (env, expandenv, include, tpl, getHostByName), as Fleet does.
+// recurse into templates (env, expandenv, include, tpl, getHostByName), as Fleet does; minus the key
+// and certificate generators (seconds of CPU each, and a new value at every rendering); and with
+// every function that allocates in proportion to an argument bounded, so that a template from git
+// cannot exhaust memory or loop before the output limit applies.
 var funcMap = func() template.FuncMap {
 	m := sprig.TxtFuncMap()
-	for _, name := range []string{"env", "expandenv", "include", "tpl", "getHostByName"} {
+	for _, name := range []string{"env", "expandenv", "include", "tpl", "getHostByName",
+		"genPrivateKey", "derivePassword", "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert",
+		"genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey"} {
 		delete(m, name)
 	}
-	// Bound the functions that allocate in proportion to an argument, so a template cannot
-	// exhaust memory before the output limit applies.
 	m["repeat"] = func(count int, str string) (string, error) {
 		if count < 0 || count > maxTemplateOutput || len(str)*count > maxTemplateOutput {
 			return "", fmt.Errorf("repeat: result larger than %d bytes", maxTemplateOutput)
 		}
 		return strings.Repeat(str, count), nil
+	}
+	for _, name := range []string{"indent", "nindent"} {
+		f := m[name].(func(int, string) string)
+		m[name] = func(spaces int, v string) (string, error) {
+			if spaces < 0 || spaces > maxTemplateOutput || spaces*(strings.Count(v, "\n")+1)+len(v) > maxTemplateOutput {
+				return "", fmt.Errorf("%s: result larger than %d bytes", name, maxTemplateOutput)
+			}
+			return f(spaces, v), nil
+		}
+	}
+	for _, name := range []string{"randAlphaNum", "randAlpha", "randAscii", "randNumeric"} {
+		f := m[name].(func(int) string)
+		m[name] = func(count int) (string, error) {
+			if count < 0 || count > maxTemplateOutput {
+				return "", fmt.Errorf("%s: more than %d characters", name, maxTemplateOutput)
+			}
+			return f(count), nil
+		}
+	}
+	randBytes := m["randBytes"].(func(int) (string, error))
+	m["randBytes"] = func(count int) (string, error) {
+		if count < 0 || count > maxTemplateOutput {
+			return "", fmt.Errorf("randBytes: more than %d bytes", maxTemplateOutput)
+		}
+		return randBytes(count)
 	}
 	until := m["until"].(func(int) []int)
 	m["until"] = func(count int) ([]int, error) {
@@ -83,16 +111,58 @@ var funcMap = func() template.FuncMap {
 	}
 	untilStep := m["untilStep"].(func(int, int, int) []int)
 	m["untilStep"] = func(start, stop, step int) ([]int, error) {
-		if step == 0 || (stop-start)/step > maxListLen {
-			return nil, fmt.Errorf("untilStep: more than %d elements", maxListLen)
+		if err := boundedRange("untilStep", start, stop, step); err != nil {
+			return nil, err
 		}
 		return untilStep(start, stop, step), nil
+	}
+	seq := m["seq"].(func(...int) string)
+	m["seq"] = func(params ...int) (string, error) {
+		start, stop, step := 1, 0, 1
+		switch len(params) {
+		case 1:
+			stop = params[0]
+		case 2:
+			start, stop = params[0], params[1]
+		case 3:
+			start, step, stop = params[0], params[1], params[2]
+		}
+		if step == 0 {
+			step = 1
+		}
+		if start > stop && step > 0 {
+			step = -step
+		}
+		if err := boundedRange("seq", start, stop, step); err != nil {
+			return "", err
+		}
+		return seq(params...), nil
 	}
 	return m
 }()
 
-// maxListLen bounds the lists until and untilStep may build.
+// maxListLen bounds the lists until, untilStep and seq may build.
 const maxListLen = 100_000
+
+// maxRangeBound keeps the bounds of a range far from integer overflow, so that a loop stepping past its
+// end cannot wrap around and run forever.
+const maxRangeBound = 1 << 40
+
+// boundedRange refuses ranges with more than maxListLen elements or bounds near overflow.
+func boundedRange(name string, start, stop, step int) error {
+	for _, v := range []int{start, stop, step} {
+		if v > maxRangeBound || v < -maxRangeBound {
+			return fmt.Errorf("%s: %d is out of range", name, v)
+		}
+	}
+	if step == 0 {
+		return fmt.Errorf("%s: step must not be 0", name)
+	}
+	if n := (stop - start) / step; n > maxListLen {
+		return fmt.Errorf("%s: more than %d elements", name, maxListLen)
+	}
+	return nil
+}
 
 // ProcessValues pre-processes Helm values for one cluster, returning new values: string values
 // "global.fleet.clusterLabels.<LABEL>" become the label's value (empty when missing); then, unless

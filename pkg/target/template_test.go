@@ -73,10 +73,21 @@ func TestTemplateErrorExpr(t *testing.T) {
 }
 
 func TestTemplateBoundedFunctions(t *testing.T) {
-	for _, expr := range []string{`${ repeat 100000000 "x" }`, `${ until 100000000 }`, `${ untilStep 0 100000000 1 }`} {
+	for _, expr := range []string{
+		`${ repeat 100000000 "x" }`, `${ until 100000000 }`, `${ untilStep 0 100000000 1 }`,
+		`${ untilStep 9223372036854775800 9223372036854775807 100 }`, `${ seq 1000000000 }`, `${ seq 0 1 1000000000 }`,
+		`${ indent 2000000000 "x" }`, `${ nindent 2000000000 "x" }`,
+		`${ randAlphaNum 2000000000 }`, `${ randBytes 2000000000 }`, `${ genPrivateKey "rsa" }`,
+	} {
 		h := &v1alpha1.HelmOptions{Values: values("v", expr)}
 		if _, err := ProcessValues(h, NewTemplateContext(cluster("c"))); err == nil {
 			t.Errorf("%s: no error", expr)
+		}
+	}
+	for expr, want := range map[string]string{`${ seq 3 }`: "1 2 3", `${ seq 5 -2 1 }`: "5 3 1", `${ indent 2 "x" | quote }`: "  x"} {
+		got, err := ProcessValues(&v1alpha1.HelmOptions{Values: values("v", expr)}, NewTemplateContext(cluster("c")))
+		if err != nil || got["v"] != want {
+			t.Errorf("%s = %v (%v), want %q", expr, got["v"], err, want)
 		}
 	}
 	h := &v1alpha1.HelmOptions{Values: values("v", `${ repeat 3 "ab" }`)}

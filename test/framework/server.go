@@ -27,8 +27,26 @@ type Server struct {
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
-	output *bytes.Buffer
+	output *lockedBuffer
 	done   chan struct{}
+}
+
+// lockedBuffer collects the process output; the process writes while tests read.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // StartStandalone starts `fleet-apiserver --standalone` on a free port of 127.0.0.1 with its data in dataDir
@@ -54,7 +72,7 @@ func (s *Server) Start(extraArgs ...string) {
 	_ = os.Remove(s.Kubeconfig)
 	args := append([]string{"--standalone", "--data-dir", s.DataDir, "--secure-port", "0"}, extraArgs...)
 	cmd := exec.Command(bin, args...)
-	out := &bytes.Buffer{}
+	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start fleet-apiserver: %v", err)

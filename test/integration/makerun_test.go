@@ -26,6 +26,8 @@ func TestMakeRunScript(t *testing.T) {
 	cmd := exec.CommandContext(ctx, filepath.Join(framework.RepoRoot(), "hack", "run.sh"), bin)
 	cmd.Dir = framework.RepoRoot()
 	cmd.Env = append(cmd.Environ(), "DATA_DIR="+dataDir, "PORT=0")
+	// Its own process group, so that whatever happens the script and the server it started are stopped.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +35,7 @@ func TestMakeRunScript(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	var printed []string
 	scanner := bufio.NewScanner(stdout)
 	for scanner.Scan() {
@@ -43,6 +46,11 @@ func TestMakeRunScript(t *testing.T) {
 	}
 	out := strings.Join(printed, "\n")
 	assertContains(t, out, "fleet-apiserver is ready", "export KUBECONFIG="+dataDir+"/admin.kubeconfig", "kubectl get gitrepos")
+	// It says ready only when it is.
+	ready, err := exec.CommandContext(ctx, "kubectl", "--kubeconfig", filepath.Join(dataDir, "admin.kubeconfig"), "get", "--raw", "/readyz").Output()
+	if err != nil || string(ready) != "ok" {
+		t.Fatalf("the server is not ready: %q %v", ready, err)
+	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -52,7 +52,9 @@ func (o *Options) applyStandalone(cfg *genericapiserver.RecommendedConfig) error
 		return err
 	}
 	admin := &user.DefaultInfo{Name: "admin", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}}
-	cfg.Authentication.Authenticator = unionauthn.New(
+	// A request that presents a token must present the right one (401 otherwise); only requests without
+	// credentials fall through to anonymous.
+	cfg.Authentication.Authenticator = unionauthn.NewFailOnError(
 		bearertoken.New(tokenfile.New(map[string]*user.DefaultInfo{token: admin})),
 		anonymous.NewAuthenticator(nil),
 	)
@@ -74,6 +76,10 @@ func (o *Options) applyStandalone(cfg *genericapiserver.RecommendedConfig) error
 func adminToken(file string) (string, error) {
 	data, err := os.ReadFile(file)
 	if err == nil && len(strings.TrimSpace(string(data))) > 0 {
+		// The token grants system:masters: whatever mode a copied data dir brought, keep it owner-only.
+		if err := os.Chmod(file, 0o600); err != nil {
+			return "", fmt.Errorf("admin token: %w", err)
+		}
 		return strings.TrimSpace(string(data)), nil
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

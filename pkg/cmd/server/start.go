@@ -15,6 +15,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apiserver"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
+	"github.com/fleetapi/fleet/pkg/gitops"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -23,6 +24,7 @@ const shutdownWatchGracePeriod = 5 * time.Second
 
 // NewCommand returns the fleet-apiserver command.
 func NewCommand(ctx context.Context, o *Options) *cobra.Command {
+	runControllers := true
 	cmd := &cobra.Command{
 		Use:   "fleet-apiserver",
 		Short: "Serve the fleet.cattle.io API from our own SQL storage",
@@ -37,11 +39,12 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.Run(cmd.Context())
+			return o.run(cmd.Context(), runControllers)
 		},
 	}
 	cmd.SetContext(ctx)
 	o.AddFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&runControllers, "controllers", runControllers, "Run the controllers (the GitRepo sync loop) in-process, over the loopback client.")
 	return cmd
 }
 
@@ -55,6 +58,11 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, *sqlstore.DB, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Objects may hold what only their owners should read: create the file owner-only (SQLite gives its
+	// -wal and -shm files the mode of the database file).
+	if err := ownerOnlyFile(path); err != nil {
+		return nil, nil, err
+	}
 	db, err := sqlstore.Open(ctx, sqlstore.Config{Path: path})
 	if err != nil {
 		return nil, nil, err
@@ -65,6 +73,21 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, *sqlstore.DB, 
 		return nil, nil, err
 	}
 	return cfg, db, nil
+}
+
+// ownerOnlyFile creates path with mode 0600 if it does not exist, and makes it 0600 if it does.
+func ownerOnlyFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open database %q: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("open database %q: %w", path, err)
+	}
+	return nil
 }
 
 func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
@@ -103,8 +126,10 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	}, nil
 }
 
-// Run builds the server and serves until ctx is cancelled.
-func (o *Options) Run(ctx context.Context) error {
+// Run builds the server and serves, with the controllers, until ctx is cancelled.
+func (o *Options) Run(ctx context.Context) error { return o.run(ctx, true) }
+
+func (o *Options) run(ctx context.Context, runControllers bool) error {
 	cfg, db, err := o.Config(ctx)
 	if err != nil {
 		return err
@@ -121,6 +146,16 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.Standalone {
 		server.GenericAPIServer.AddPostStartHookOrDie("announce-standalone", func(genericapiserver.PostStartHookContext) error {
 			klog.InfoS("Standalone server ready", "kubeconfig", o.kubeconfigPath(), "address", o.address())
+			return nil
+		})
+	}
+	if runControllers {
+		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
+			go func() {
+				if err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig); err != nil {
+					klog.ErrorS(err, "Starting the controllers")
+				}
+			}()
 			return nil
 		})
 	}

@@ -107,11 +107,7 @@ func TestValidateBundle(t *testing.T) {
 			mutate: func(b *v1alpha1.Bundle) { b.Spec.RolloutStrategy.MaxUnavailable = ios("half") },
 			want:   []wantErr{invalid("spec.rolloutStrategy.maxUnavailable")},
 		},
-		{
-			name:   "maxUnavailable above 100%",
-			mutate: func(b *v1alpha1.Bundle) { b.Spec.RolloutStrategy.MaxUnavailable = ios("150%") },
-			want:   []wantErr{invalid("spec.rolloutStrategy.maxUnavailable")},
-		},
+		{name: "maxUnavailable above 100%, as Fleet accepts", mutate: func(b *v1alpha1.Bundle) { b.Spec.RolloutStrategy.MaxUnavailable = ios("150%") }},
 		{
 			name: "maxUnavailablePartitions and autoPartitionSize",
 			mutate: func(b *v1alpha1.Bundle) {

@@ -89,8 +89,8 @@ func validatePositiveDuration(d metav1.Duration, fldPath *field.Path) field.Erro
 
 var percentRegexp = regexp.MustCompile(`^[0-9]+%$`)
 
-// validateIntOrPercent accepts a non-negative integer or a percentage between 0% and 100%, the
-// values Fleet's rollout code can scale.
+// validateIntOrPercent accepts a non-negative integer or a non-negative percentage, as Fleet's CRD does
+// (a percentage above 100% scales to more than the number of targets, which Fleet accepts).
 func validateIntOrPercent(v *intstr.IntOrString, fldPath *field.Path) field.ErrorList {
 	if v == nil {
 		return nil
@@ -104,8 +104,8 @@ func validateIntOrPercent(v *intstr.IntOrString, fldPath *field.Path) field.Erro
 	if !percentRegexp.MatchString(v.StrVal) {
 		return field.ErrorList{field.Invalid(fldPath, v.StrVal, "must be an integer or a percentage, e.g. 5 or 25%")}
 	}
-	if n, err := strconv.Atoi(strings.TrimSuffix(v.StrVal, "%")); err != nil || n > 100 {
-		return field.ErrorList{field.Invalid(fldPath, v.StrVal, "must not be greater than 100%")}
+	if _, err := strconv.Atoi(strings.TrimSuffix(v.StrVal, "%")); err != nil {
+		return field.ErrorList{field.Invalid(fldPath, v.StrVal, "percentage out of range")}
 	}
 	return nil
 }
