@@ -73,6 +73,24 @@ metadata: {name: one, namespace: ws}
 allowedServiceAccounts: [deployer]`,
 }
 
+// columns are Fleet's printer columns per resource (reference/fleet.md §1.1), after NAME, then AGE.
+var columns = map[string]string{
+	"gitrepos":                  "REPO COMMIT BUNDLEDEPLOYMENTS-READY STATUS",
+	"helmops":                   "REPO CHART VERSION BUNDLEDEPLOYMENTS-READY STATUS",
+	"bundles":                   "BUNDLEDEPLOYMENTS-READY STATUS",
+	"bundledeployments":         "DEPLOYED MONITORED STATUS",
+	"contents":                  "",
+	"clusters":                  "BUNDLES-READY LAST-SEEN STATUS",
+	"clustergroups":             "CLUSTERS-READY BUNDLES-READY STATUS",
+	"clusterregistrations":      "CLUSTER-NAME LABELS",
+	"clusterregistrationtokens": "SECRET-NAME",
+	"gitreporestrictions":       "DEFAULT-SERVICEACCOUNT ALLOWED-SERVICEACCOUNTS",
+	"bundlenamespacemappings":   "",
+	"schedules":                 "SCHEDULE DURATION ACTIVE NEXTSTART",
+	"imagescans":                "REPOSITORY LATEST",
+	"policies":                  "",
+}
+
 func TestAllKindsReachable(t *testing.T) {
 	s := framework.StartStandalone(t, "")
 
@@ -102,8 +120,16 @@ func TestAllKindsReachable(t *testing.T) {
 		if got, want := s.Kubectl(get...), obj.GetKind()+"/"+obj.GetName(); got != want {
 			t.Fatalf("%s: got %q, want %q", resource, got, want)
 		}
-		// Every kind lists as a table (with the Name column at least) and deletes.
-		assertContains(t, s.Kubectl("get", resource, "-A"), obj.GetName())
+		// Every kind lists as a table with Fleet's columns, and deletes.
+		table := s.Kubectl("get", resource, "-A")
+		assertContains(t, table, obj.GetName())
+		want := strings.Fields("NAMESPACE NAME " + columns[resource] + " AGE")
+		if obj.GetNamespace() == "" {
+			want = want[1:]
+		}
+		if got := strings.Fields(lines(table)[0]); !equal(got, want) {
+			t.Fatalf("%s columns = %v, want %v", resource, got, want)
+		}
 		s.Kubectl(append([]string{"delete", resource, obj.GetName()}, scope...)...)
 	}
 
