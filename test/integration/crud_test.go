@@ -54,12 +54,22 @@ func TestSpecAndStatusWritesAreSeparate(t *testing.T) {
 	// A spec write through /status is ignored; the status change goes through and leaves generation alone.
 	s.Kubectl("patch", "gitrepo", "split", "-n", "ns", "--subresource=status", "--type=merge", "-p", `{"spec":{"branch":"ignored"},"status":{"commit":"c1"}}`)
 
+	// Server-side apply of the main resource cannot set status either.
+	s.KubectlStdin(fmt.Sprintf("apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata:\n  name: split\n  labels: {team: a}\nspec:\n  repo: %s\n  branch: dev\n  paths: [simple]\nstatus:\n  commit: applied\n", repoURL),
+		"apply", "--server-side", "--force-conflicts", "-n", "ns", "-f", "-")
+
 	got, err := s.Clientset().FleetV1alpha1().GitRepos("ns").Get(testContext(t), "split", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Spec.Branch != "dev" || got.Status.Commit != "c1" || got.Generation != 2 {
 		t.Fatalf("branch=%q commit=%q generation=%d; want dev, c1, 2", got.Spec.Branch, got.Status.Commit, got.Generation)
+	}
+
+	// Kinds without status (Policy, GitRepoRestriction, BundleNamespaceMapping) have no /status.
+	s.KubectlStdin("apiVersion: fleet.cattle.io/v1alpha1\nkind: Policy\nmetadata:\n  name: p\nallowedServiceAccounts: [a]\n", "apply", "-n", "ns", "-f", "-")
+	if _, errOut, err := s.KubectlResult("", "get", "policy", "p", "-n", "ns", "--subresource=status"); err == nil {
+		t.Fatalf("a Policy has no status subresource; kubectl said nothing wrong (%s)", errOut)
 	}
 }
 
