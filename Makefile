@@ -6,7 +6,7 @@ DATA_DIR  ?= .dev
 PORT      ?= 8443
 GOFLAGS_TEST ?= -count=1
 
-.PHONY: all build run run-standalone kube-binaries test unit integration generate verify vet fmt-check bench clean
+.PHONY: all build run run-standalone kube-binaries fuzz test unit integration generate verify vet fmt-check bench clean
 
 all: build
 
@@ -22,8 +22,20 @@ run-standalone: build ## fleet-apiserver alone (no Kubernetes), data in .dev/, H
 kube-binaries: ## Build once the pinned Kubernetes binaries (cached outside the repository, ~12 min cold).
 	hack/cluster/build.sh
 
-test: vet verify kube-binaries ## Every test: codegen drift, unit, storage conformance, integration with the real kubectl and kube-apiserver.
+test: vet verify kube-binaries ## Every test: codegen drift, unit, storage conformance, integration with the real kubectl and kube-apiserver, bounded fuzzing.
 	$(GO) test $(GOFLAGS_TEST) -timeout 45m ./...
+	$(MAKE) fuzz
+
+# Every fuzz target, each for a bounded time (plain `go test` above runs their seed corpora only).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./pkg/bundlereader:FuzzParseFleetYAML ./pkg/render:FuzzPatch ./pkg/render:FuzzApplyOverlays \
+	./pkg/target:FuzzProcessValues ./pkg/storage/sqlstore:FuzzListInputs
+fuzz: ## Run every fuzz target for FUZZTIME (default 10s).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 unit:
 	$(GO) test $(GOFLAGS_TEST) -timeout 20m $$($(GO) list ./... | grep -v /test/)
