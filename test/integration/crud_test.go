@@ -126,7 +126,8 @@ func TestDryRunServer(t *testing.T) {
 func TestDeleteWithFinalizers(t *testing.T) {
 	s := framework.StartStandalone(t, "")
 	obj := fmt.Sprintf(gitRepoYAML, "fin", "a", repoURL)
-	obj = strings.Replace(obj, "metadata:\n", "metadata:\n  finalizers: [\"fleet.cattle.io/gitrepo-finalizer\"]\n", 1)
+	// A finalizer nobody processes (the GitRepo controller owns fleet.cattle.io/gitrepo-finalizer).
+	obj = strings.Replace(obj, "metadata:\n", "metadata:\n  finalizers: [\"example.com/hold\"]\n", 1)
 	s.KubectlStdin(obj, "apply", "-n", "ns", "-f", "-")
 
 	s.Kubectl("delete", "gitrepo", "fin", "-n", "ns", "--wait=false")

@@ -29,6 +29,8 @@ type Options struct {
 	Storage string
 	// Standalone serves on 127.0.0.1 with a self-signed certificate and an admin kubeconfig, without kube-apiserver.
 	Standalone bool
+	// Controllers runs the controllers (the GitRepo sync loop) in-process, over the loopback client.
+	Controllers bool
 
 	Out io.Writer
 
@@ -41,6 +43,7 @@ func NewOptions(out io.Writer) *Options {
 	o := &Options{
 		RecommendedOptions: genericoptions.NewRecommendedOptions("/registry/"+v1alpha1.GroupName, apiserver.StorageCodec()),
 		DataDir:            "/var/lib/fleet-apiserver",
+		Controllers:        true,
 		Out:                out,
 	}
 	// Storage is ours, not etcd's.
@@ -55,6 +58,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Storage, "storage", o.Storage, "Where objects are stored: sqlite://PATH (default: the file fleet.db in --data-dir).")
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Serve on 127.0.0.1 with a self-signed certificate and write DATA_DIR/admin.kubeconfig; "+
 		"no kube-apiserver is needed. For development and demos.")
+	fs.BoolVar(&o.Controllers, "controllers", o.Controllers, "Run the controllers (the GitRepo sync loop) in-process, over the loopback client.")
 }
 
 // Complete fills in defaults that depend on other options. flags is the parsed flag set (may be nil).

@@ -24,7 +24,6 @@ const shutdownWatchGracePeriod = 5 * time.Second
 
 // NewCommand returns the fleet-apiserver command.
 func NewCommand(ctx context.Context, o *Options) *cobra.Command {
-	runControllers := true
 	cmd := &cobra.Command{
 		Use:   "fleet-apiserver",
 		Short: "Serve the fleet.cattle.io API from our own SQL storage",
@@ -39,12 +38,11 @@ func NewCommand(ctx context.Context, o *Options) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.run(cmd.Context(), runControllers)
+			return o.Run(cmd.Context())
 		},
 	}
 	cmd.SetContext(ctx)
 	o.AddFlags(cmd.Flags())
-	cmd.Flags().BoolVar(&runControllers, "controllers", runControllers, "Run the controllers (the GitRepo sync loop) in-process, over the loopback client.")
 	return cmd
 }
 
@@ -126,10 +124,9 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	}, nil
 }
 
-// Run builds the server and serves, with the controllers, until ctx is cancelled.
-func (o *Options) Run(ctx context.Context) error { return o.run(ctx, true) }
-
-func (o *Options) run(ctx context.Context, runControllers bool) error {
+// Run builds the server and serves until ctx is cancelled, with the controllers in-process when
+// o.Controllers is set.
+func (o *Options) Run(ctx context.Context) error {
 	cfg, db, err := o.Config(ctx)
 	if err != nil {
 		return err
@@ -149,7 +146,7 @@ func (o *Options) run(ctx context.Context, runControllers bool) error {
 			return nil
 		})
 	}
-	if runControllers {
+	if o.Controllers {
 		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
 			go func() {
 				if err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig); err != nil {

@@ -101,7 +101,7 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.ClusterRegistrationToken{} }, NewList: func() runtime.Object { return &v1.ClusterRegistrationTokenList{} },
 			Validate: typed(validation.ValidateClusterRegistrationToken), ValidateUpdate: typedUpdate(validation.ValidateClusterRegistrationTokenUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateClusterRegistrationTokenStatusUpdate),
-			Columns: []apiextensionsv1.CustomResourceColumnDefinition{column("Secret-Name", ".status.secretName")},
+			Columns:              []apiextensionsv1.CustomResourceColumnDefinition{column("Secret-Name", ".status.secretName")},
 		},
 		{
 			Kind: "GitRepoRestriction", Resource: "gitreporestrictions", Singular: "gitreporestriction",

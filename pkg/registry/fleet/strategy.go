@@ -26,11 +26,11 @@ type statusStrategy struct {
 }
 
 var (
-	_ rest.RESTCreateStrategy = strategy{}
-	_ rest.RESTUpdateStrategy = strategy{}
-	_ rest.RESTDeleteStrategy = strategy{}
+	_ rest.RESTCreateStrategy  = strategy{}
+	_ rest.RESTUpdateStrategy  = strategy{}
+	_ rest.RESTDeleteStrategy  = strategy{}
 	_ rest.ResetFieldsStrategy = strategy{}
-	_ rest.RESTUpdateStrategy = statusStrategy{}
+	_ rest.RESTUpdateStrategy  = statusStrategy{}
 	_ rest.ResetFieldsStrategy = statusStrategy{}
 )
 
@@ -102,7 +102,9 @@ func (s strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) fie
 }
 
 // WarningsOnUpdate implements rest.RESTUpdateStrategy.
-func (s strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string { return nil }
+func (s strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
+	return nil
+}
 
 // GetResetFields implements rest.ResetFieldsStrategy: on /status, everything but status is reset.
 func (s statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {

@@ -1,0 +1,138 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+)
+
+func TestRequeueFor(t *testing.T) {
+	poll := Result{RequeueAfter: 15 * time.Second}
+	tests := []struct {
+		name string
+		res  Result
+		err  error
+		want Requeue
+	}{
+		{"success without polling", Result{}, nil, Requeue{}},
+		{"success with polling", poll, nil, Requeue{After: 15 * time.Second}},
+		{"stalling keeps polling, no retry", poll, NewStalling("Bad", errors.New("x")), Requeue{After: 15 * time.Second}},
+		{"stalling without polling stops", Result{}, NewStalling("Bad", errors.New("x")), Requeue{}},
+		{"waiting retries after its delay", Result{}, NewWaiting("Later", errors.New("x"), 3*time.Second), Requeue{After: 3 * time.Second}},
+		{"waiting and sooner polling", Result{RequeueAfter: time.Second}, NewWaiting("Later", errors.New("x"), 3*time.Second), Requeue{After: time.Second}},
+		{"generic backs off", poll, NewGeneric("Oops", errors.New("x")), Requeue{RateLimited: true}},
+		{"untyped backs off", Result{}, errors.New("x"), Requeue{RateLimited: true}},
+		{"wrapped stalling", Result{}, errors.Join(NewStalling("Bad", errors.New("x"))), Requeue{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RequeueFor(tt.res, tt.err); got != tt.want {
+				t.Fatalf("RequeueFor = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReasonOf(t *testing.T) {
+	inner := errors.New("boom")
+	err := NewWaiting("BranchNotFound", inner, time.Second)
+	if ReasonOf(err) != "BranchNotFound" || !errors.Is(err, inner) {
+		t.Fatalf("reason %s, identity kept %v", ReasonOf(err), errors.Is(err, inner))
+	}
+	if ReasonOf(errors.New("x")) != ReasonFailed {
+		t.Fatal("an untyped error has reason Failed")
+	}
+}
+
+func TestSetConditionMovesTimestampsOnlyOnChange(t *testing.T) {
+	var conds []v1alpha1.GenericCondition
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m", t0) {
+		t.Fatal("a new condition is a change")
+	}
+	if SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m", t0.Add(time.Minute)) {
+		t.Fatal("the same condition is no change")
+	}
+	SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m2", t0.Add(2*time.Minute))
+	c := FindCondition(conds, "Ready")
+	if c.LastTransitionTime != "2026-01-01T00:00:00Z" || c.LastUpdateTime != "2026-01-01T00:02:00Z" {
+		t.Fatalf("a message change updates lastUpdateTime only: %+v", c)
+	}
+	SetCondition(&conds, "Ready", corev1.ConditionTrue, "Ok", "", t0.Add(3*time.Minute))
+	if c := FindCondition(conds, "Ready"); c.LastTransitionTime != "2026-01-01T00:03:00Z" || len(conds) != 1 {
+		t.Fatalf("a status flip moves lastTransitionTime: %+v", conds)
+	}
+}
+
+// obj is a minimal object for the skeleton.
+type obj struct{ metav1.ObjectMeta }
+
+func TestRunSkeleton(t *testing.T) {
+	key := types.NamespacedName{Namespace: "ns", Name: "o"}
+	var calls []string
+	var stored *obj
+	sk := func() Skeleton[*obj] {
+		return Skeleton[*obj]{
+			Get: func(context.Context, types.NamespacedName) (*obj, error) {
+				if stored == nil {
+					return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "objs"}, "o")
+				}
+				c := *stored
+				return &c, nil
+			},
+			Finalizer: "f",
+			SetFinalizers: func(_ context.Context, o *obj, f []string) error {
+				calls = append(calls, "finalizers")
+				stored.Finalizers, o.Finalizers = f, f
+				return nil
+			},
+			Finalize: func(context.Context, *obj) error { calls = append(calls, "finalize"); return nil },
+			Steps: []Step[*obj]{
+				func(context.Context, *obj) (Result, error) {
+					calls = append(calls, "one")
+					return Result{RequeueAfter: time.Minute}, nil
+				},
+				func(context.Context, *obj) (Result, error) {
+					calls = append(calls, "two")
+					return Result{}, NewStalling("Bad", errors.New("x"))
+				},
+				func(context.Context, *obj) (Result, error) { calls = append(calls, "three"); return Result{}, nil },
+			},
+			Summarize: func(_ context.Context, _ *obj, res Result, err error) error {
+				calls = append(calls, "summarize:"+ReasonOf(err)+":"+res.RequeueAfter.String())
+				return nil
+			},
+		}
+	}
+	if _, err := Run(context.Background(), key, sk()); err != nil {
+		t.Fatalf("a missing object is not an error: %v", err)
+	}
+	stored = &obj{ObjectMeta: metav1.ObjectMeta{Name: "o", Namespace: "ns"}}
+	res, err := Run(context.Background(), key, sk())
+	if !IsStalling(err) || res.RequeueAfter != time.Minute {
+		t.Fatalf("Run = %+v, %v", res, err)
+	}
+	want := "finalizers one two summarize:Bad:1m0s"
+	if got := strings.Join(calls, " "); got != want {
+		t.Fatalf("calls = %s, want %s", got, want)
+	}
+	calls = nil
+	now := metav1.Now()
+	stored.DeletionTimestamp = &now
+	if _, err := Run(context.Background(), key, sk()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(calls, " "); got != "finalize finalizers" || len(stored.Finalizers) != 0 {
+		t.Fatalf("deletion calls = %s, finalizers %v", got, stored.Finalizers)
+	}
+}

@@ -1,0 +1,165 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/test/gitserver"
+)
+
+const configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+
+func TestResolve(t *testing.T) {
+	refs := map[string]string{
+		"refs/heads/main": "aaa", "refs/heads/dev": "bbb",
+		"refs/tags/v1": "tagobj", "refs/tags/v1^{}": "ccc", "refs/tags/light": "ddd",
+	}
+	sha := strings.Repeat("e", 40)
+	tests := []struct {
+		name, branch, revision string
+		want                   target
+		reason                 string
+	}{
+		{name: "branch", branch: "dev", want: target{"refs/heads/dev", "bbb"}},
+		{name: "default master missing", reason: ReasonBranchNotFound},
+		{name: "annotated tag peeled", revision: "v1", want: target{"refs/tags/v1", "ccc"}},
+		{name: "lightweight tag", revision: "light", want: target{"refs/tags/light", "ddd"}},
+		{name: "commit id", revision: sha, want: target{"", sha}},
+		{name: "unknown revision", revision: "nope", reason: ReasonRevisionNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := resolve(refs, tt.branch, tt.revision)
+			if tt.reason != "" {
+				if gitReason(err) != tt.reason {
+					t.Fatalf("err = %v, want reason %s", err, tt.reason)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("resolve = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	if got := RedactURL("https://u:p4ss@example.com/r.git"); got != "https://u:***@example.com/r.git" {
+		t.Fatalf("RedactURL = %s", got)
+	}
+	err := classifyGitError("https://u:p4ss@h/r.git", errors.New(`Get "https://u:p4ss@h/r.git/info/refs": EOF`))
+	if strings.Contains(err.Error(), "p4ss") {
+		t.Fatalf("password leaked: %v", err)
+	}
+}
+
+func TestCheckoutReadsBundlesOfTheCommit(t *testing.T) {
+	srv := gitserver.NewHTTP(t)
+	repo := srv.NewRepo(t, "app")
+	commit := repo.Commit("one", map[string]string{
+		"apps/web/cm.yaml":   configMap,
+		"apps/db/fleet.yaml": "namespace: db\n",
+		"apps/db/cm.yaml":    configMap,
+		"other/cm.yaml":      configMap,
+	})
+	dir, got, err := checkout(context.Background(), t.TempDir(), repo.URL, Credentials{}, target{ref: "refs/heads/main", commit: commit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != commit {
+		t.Fatalf("checked out %s, want %s", got, commit)
+	}
+	gr := &v1alpha1.GitRepo{
+		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "ns"},
+		Spec:       v1alpha1.GitRepoSpec{Paths: []string{"apps/*"}, Targets: []v1alpha1.GitTarget{{ClusterGroup: "prod"}}},
+	}
+	bundles, err := readBundles(context.Background(), gr, dir, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range bundles {
+		names = append(names, b.Name)
+		if b.Labels[v1alpha1.RepoLabel] != "app" || b.Labels[v1alpha1.CommitLabel] != commit {
+			t.Fatalf("bundle %s labels = %v", b.Name, b.Labels)
+		}
+		if len(b.Spec.TargetRestrictions) != 1 || b.Spec.TargetRestrictions[0].ClusterGroup != "prod" {
+			t.Fatalf("bundle %s targetRestrictions = %+v", b.Name, b.Spec.TargetRestrictions)
+		}
+	}
+	if strings.Join(names, ",") != "app-apps-db,app-apps-web" {
+		t.Fatalf("bundles = %v", names)
+	}
+}
+
+func TestBadFleetYAMLNamesFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "app", "fleet.yaml"), "namespace: x\nhelm:\n  values: [unclosed\n")
+	writeFile(t, filepath.Join(dir, "app", "cm.yaml"), configMap)
+	_, err := readBundles(context.Background(), &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}, dir, "0123456789abcdef")
+	if !controller.IsStalling(err) || controller.ReasonOf(err) != ReasonInvalidBundle {
+		t.Fatalf("want a stalling InvalidBundle error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "app/fleet.yaml:") || strings.Contains(err.Error(), dir) {
+		t.Fatalf("message must name app/fleet.yaml and its line, relative to the repository: %v", err)
+	}
+}
+
+func TestSymlinkOutOfTheRepositoryIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "app", "cm.yaml"), configMap)
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "app", "leak.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	err := checkSymlinks(dir)
+	if gitReason(err) != ReasonUnsafeContent || !strings.Contains(err.Error(), "app/leak.yaml") {
+		t.Fatalf("checkSymlinks = %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "app", "leak.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("cm.yaml", filepath.Join(dir, "app", "inside.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSymlinks(dir); err != nil {
+		t.Fatalf("a symlink inside the repository is fine: %v", err)
+	}
+}
+
+func TestScanPathsStayInTheCheckout(t *testing.T) {
+	got := scanPaths("/co", []string{"../../etc", "apps/*", "/"})
+	want := []string{"/co/etc", "/co/apps/*", "/co"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("scanPaths = %v, want %v", got, want)
+	}
+}
+
+func TestDigestIgnoresTheCommitLabel(t *testing.T) {
+	b := &v1alpha1.Bundle{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{v1alpha1.CommitLabel: "a", "x": "y"}}}
+	d1, _ := bundleDigest(b)
+	b.Labels[v1alpha1.CommitLabel] = "b"
+	d2, _ := bundleDigest(b)
+	b.Spec.Paused = true
+	d3, _ := bundleDigest(b)
+	if d1 != d2 || d2 == d3 {
+		t.Fatalf("digests %s %s %s: the commit must not count, the spec must", d1, d2, d3)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,101 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// checkout clones repo at t into a new directory under tmpDir ("" for the system default) and
+// returns it with the commit checked out. Branches and tags are cloned shallow (depth 1, single
+// branch, no tags); a bare commit id needs the history, so it is cloned in full.
+func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t target) (dir, commit string, err error) {
+	dir, err = os.MkdirTemp(tmpDir, "fleet-gitrepo-")
+	if err != nil {
+		return "", "", fmt.Errorf("clone: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	opts := &git.CloneOptions{
+		URL: repo, Auth: creds.auth(), CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
+		Tags: git.NoTags,
+	}
+	if t.ref != "" {
+		opts.ReferenceName, opts.SingleBranch, opts.Depth = plumbing.ReferenceName(t.ref), true, 1
+	}
+	start := time.Now()
+	r, err := git.PlainCloneContext(ctx, dir, false, opts)
+	observeFetch("clone", time.Since(start), err)
+	if err != nil {
+		return "", "", classifyGitError(repo, err)
+	}
+	if t.ref == "" {
+		wt, err := r.Worktree()
+		if err != nil {
+			return "", "", fmt.Errorf("clone: %w", err)
+		}
+		if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(t.commit), Force: true}); err != nil {
+			return "", "", &GitError{Reason: ReasonRevisionNotFound, Err: fmt.Errorf("checkout of commit %s: %w", t.commit, err)}
+		}
+	}
+	head, err := r.Head()
+	if err != nil {
+		return "", "", fmt.Errorf("clone: %w", err)
+	}
+	if err := checkSymlinks(dir); err != nil {
+		return "", "", err
+	}
+	return dir, head.Hash().String(), nil
+}
+
+// checkSymlinks rejects symlinks that resolve outside root: the bundle reader follows symlinks, and
+// a repository must not be able to read the server's files into a Bundle.
+func checkSymlinks(root string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("checkout: %w", err)
+	}
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		resolved, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil // dangling: reading it fails in the bundle reader with the file's name
+		}
+		if resolved != realRoot && !strings.HasPrefix(resolved, realRoot+string(filepath.Separator)) {
+			return &GitError{Reason: ReasonUnsafeContent, Err: fmt.Errorf("%s: symlink points outside the repository", filepath.ToSlash(rel))}
+		}
+		return nil
+	})
+}
+
+// scanPaths maps spec.paths (globs, relative to the repository root, default the root) into dir.
+// Each path is cleaned as if rooted, so ".." cannot leave the checkout.
+func scanPaths(dir string, paths []string) []string {
+	if len(paths) == 0 {
+		return []string{dir}
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		out = append(out, filepath.Join(dir, filepath.Clean("/"+filepath.FromSlash(p))))
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package gitops
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+// GitError is a classified git failure; Reason is one of the Reason constants.
+type GitError struct {
+	Reason string
+	Err    error
+}
+
+func (e *GitError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *GitError) Unwrap() error { return e.Err }
+
+// classifyGitError gives a go-git error a reason and a message that names the repository without
+// its password.
+func classifyGitError(repo string, err error) error {
+	reason := ReasonRepositoryUnreachable
+	switch {
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed),
+		errors.Is(err, transport.ErrInvalidAuthMethod):
+		reason = ReasonAuthenticationFailed
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		reason = ReasonRepositoryNotFound
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		reason = ReasonRepositoryEmpty
+	}
+	return &GitError{Reason: reason, Err: fmt.Errorf("git %s: %w", RedactURL(repo), redactedError{err})}
+}
+
+// redactedError hides credentials that go-git may print as part of a URL.
+type redactedError struct{ err error }
+
+var userinfoRE = regexp.MustCompile(`(://[^/@\s:]+):[^/@\s]*@`)
+
+func (e redactedError) Error() string { return userinfoRE.ReplaceAllString(e.err.Error(), "$1:***@") }
+func (e redactedError) Unwrap() error { return e.err }
+
+// RedactURL replaces the password of a URL with "***".
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return strings.Replace(u.String(), "%2A%2A%2A", "***", 1)
+}
+
+// target is what a GitRepo follows, resolved against the remote's refs.
+type target struct {
+	// ref is the reference to clone ("" when cloning a bare commit id).
+	ref string
+	// commit is the commit id the ref points at.
+	commit string
+}
+
+// resolve finds the commit of branch or revision in refs (from Fetcher.Refs).
+func resolve(refs map[string]string, branch, revision string) (target, error) {
+	if revision != "" {
+		for _, name := range []string{"refs/tags/" + revision + "^{}", "refs/tags/" + revision, "refs/heads/" + revision} {
+			if c, ok := refs[name]; ok {
+				return target{ref: strings.TrimSuffix(name, "^{}"), commit: c}, nil
+			}
+		}
+		if commitIDRE.MatchString(revision) {
+			return target{commit: strings.ToLower(revision)}, nil
+		}
+		return target{}, &GitError{Reason: ReasonRevisionNotFound, Err: fmt.Errorf("revision %q is not a tag, branch or commit id of the repository", revision)}
+	}
+	if branch == "" {
+		branch = "master"
+	}
+	c, ok := refs["refs/heads/"+branch]
+	if !ok {
+		return target{}, &GitError{Reason: ReasonBranchNotFound, Err: fmt.Errorf("branch %q not found in the repository", branch)}
+	}
+	return target{ref: "refs/heads/" + branch, commit: c}, nil
+}
+
+var commitIDRE = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)

@@ -1,0 +1,217 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
+	listers "github.com/fleetapi/fleet/pkg/generated/listers/fleet/v1alpha1"
+)
+
+// DefaultPollingInterval is the polling interval of a GitRepo without spec.pollingInterval.
+const DefaultPollingInterval = 15 * time.Second
+
+// pollingJitter is the fraction of the interval added at random to each poll, so GitRepos created
+// together do not poll together.
+const pollingJitter = 0.1
+
+// Reconciler turns a GitRepo's commits into Bundles.
+type Reconciler struct {
+	client   versioned.Interface
+	lister   listers.GitRepoLister
+	fetchers *Fetchers
+	recorder controller.EventRecorder
+	writer   bundleWriter
+	clock    clock.Clock
+	tmpDir   string
+
+	mu sync.Mutex
+	// failed remembers the last failed sync per GitRepo, so a bad commit is not cloned again
+	// on every poll; it is retried when the commit or the spec changes.
+	failed map[types.NamespacedName]failedSync
+}
+
+type failedSync struct {
+	commit     string
+	generation int64
+	err        error
+}
+
+// syncState is one reconcile's view of a GitRepo; steps share what they learn through it.
+type syncState struct {
+	*v1alpha1.GitRepo
+	target   target
+	pollErr  error
+	polled   bool
+	synced   bool
+	interval time.Duration
+}
+
+var _ controller.Reconciler = (*Reconciler)(nil)
+
+// Reconcile runs the skeleton: accept → poll → sync, summarized into status.
+func (r *Reconciler) Reconcile(ctx context.Context, key types.NamespacedName) (controller.Result, error) {
+	return controller.Run(ctx, key, controller.Skeleton[*syncState]{
+		Get:           r.get,
+		Finalizer:     v1alpha1.GitRepoFinalizer,
+		SetFinalizers: r.setFinalizers,
+		Finalize:      r.finalize,
+		Steps:         []controller.Step[*syncState]{r.accept, r.poll, r.sync},
+		Summarize:     r.summarize,
+	})
+}
+
+func (r *Reconciler) get(_ context.Context, key types.NamespacedName) (*syncState, error) {
+	gr, err := r.lister.GitRepos(key.Namespace).Get(key.Name)
+	if err != nil {
+		return nil, err
+	}
+	gr = gr.DeepCopy()
+	interval := DefaultPollingInterval
+	if gr.Spec.PollingInterval != nil && gr.Spec.PollingInterval.Duration > 0 {
+		interval = gr.Spec.PollingInterval.Duration
+	}
+	return &syncState{GitRepo: gr, interval: interval}, nil
+}
+
+func (r *Reconciler) setFinalizers(ctx context.Context, s *syncState, finalizers []string) error {
+	cur := s.GitRepo.DeepCopy()
+	cur.Finalizers = finalizers
+	updated, err := r.client.FleetV1alpha1().GitRepos(s.Namespace).Update(ctx, cur, metav1.UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	s.GitRepo = updated
+	return nil
+}
+
+func (r *Reconciler) finalize(ctx context.Context, s *syncState) error {
+	r.forget(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
+	if err := r.writer.deleteAll(ctx, s.GitRepo); err != nil {
+		return err
+	}
+	klog.InfoS("GitRepo deleted, bundles removed", "gitrepo", klog.KObj(s.GitRepo))
+	return nil
+}
+
+// accept checks what gates the GitRepo. Credentials from spec.clientSecretName need a Secrets API,
+// which standalone mode does not have.
+func (r *Reconciler) accept(_ context.Context, s *syncState) (controller.Result, error) {
+	if s.Spec.ClientSecretName != "" {
+		return controller.Result{}, controller.NewStalling(ReasonCredentialsUnavailable,
+			fmt.Errorf("clientSecretName %q is set, but this server cannot read Secrets yet", s.Spec.ClientSecretName))
+	}
+	return controller.Result{}, nil
+}
+
+func (r *Reconciler) credentials(s *syncState) Credentials {
+	return Credentials{CABundle: s.Spec.CABundle, InsecureSkipTLS: s.Spec.InsecureSkipTLSverify}
+}
+
+// poll finds the commit to deploy with an ls-remote shared by every GitRepo of the repository.
+func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result, error) {
+	var res controller.Result
+	if s.Spec.DisablePolling {
+		if s.Status.Commit != "" && s.Generation == s.Status.ObservedGeneration {
+			s.target = target{commit: s.Status.Commit}
+			return res, nil
+		}
+	} else {
+		res.RequeueAfter = wait.Jitter(s.interval, pollingJitter)
+	}
+	refs, err := r.fetchers.For(s.Spec.Repo, r.credentials(s)).Refs(ctx, s.interval/2, s.interval)
+	if err != nil {
+		s.pollErr = err
+		var be *BackoffError
+		delay := s.interval
+		if errors.As(err, &be) {
+			delay = max(be.NextAttempt.Sub(r.clock.Now()), 10*time.Millisecond)
+		}
+		return controller.Result{}, controller.NewWaiting(gitReason(err), err, delay)
+	}
+	t, err := resolve(refs, s.Spec.Branch, s.Spec.Revision)
+	if err != nil {
+		s.pollErr = err
+		return res, controller.NewWaiting(gitReason(err), err, s.interval)
+	}
+	s.target, s.polled = t, true
+	return res, nil
+}
+
+// sync clones the commit and saves its bundles, unless they are already saved or it failed before.
+func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result, error) {
+	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
+	st := s.Status
+	if s.target.commit == st.Commit && s.Generation == st.ObservedGeneration && s.Spec.ForceSyncGeneration == st.UpdateGeneration {
+		return controller.Result{}, nil // status.commit only moves on success
+	}
+	if f, ok := r.failedFor(key, s); ok {
+		return controller.Result{}, f.err
+	}
+	err := r.syncCommit(ctx, s)
+	if err != nil && controller.IsStalling(err) {
+		r.mu.Lock()
+		r.failed[key] = failedSync{commit: s.target.commit, generation: s.Generation, err: err}
+		r.mu.Unlock()
+		return controller.Result{}, err
+	}
+	if err != nil {
+		return controller.Result{}, err
+	}
+	r.forget(key)
+	s.synced = true
+	r.recorder.Eventf(s.GitRepo, controller.EventNormal, "Synced", "bundles saved for commit %s", shortCommit(s.target.commit))
+	return controller.Result{}, nil
+}
+
+func (r *Reconciler) syncCommit(ctx context.Context, s *syncState) error {
+	dir, commit, err := checkout(ctx, r.tmpDir, s.Spec.Repo, r.credentials(s), s.target)
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && ge.Reason == ReasonUnsafeContent {
+			return controller.NewStalling(ge.Reason, err)
+		}
+		return controller.NewWaiting(ReasonCloneFailed, err, s.interval)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	s.target.commit = commit
+	bundles, err := readBundles(ctx, s.GitRepo, dir, commit)
+	if err != nil {
+		return err
+	}
+	return r.writer.apply(ctx, s.GitRepo, bundles)
+}
+
+func (r *Reconciler) failedFor(key types.NamespacedName, s *syncState) (failedSync, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, ok := r.failed[key]
+	return f, ok && f.commit == s.target.commit && f.generation == s.Generation
+}
+
+func (r *Reconciler) forget(key types.NamespacedName) {
+	r.mu.Lock()
+	delete(r.failed, key)
+	r.mu.Unlock()
+}
+
+// gitReason returns the reason of a classified git error.
+func gitReason(err error) string {
+	var ge *GitError
+	if errors.As(err, &ge) {
+		return ge.Reason
+	}
+	return ReasonRepositoryUnreachable
+}

@@ -1,0 +1,84 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
+	"github.com/fleetapi/fleet/pkg/generated/informers/externalversions"
+)
+
+// ControllerName names the GitRepo controller in logs, metrics and the workqueue.
+const ControllerName = "gitrepo"
+
+// Options configure the GitRepo controller.
+type Options struct {
+	// Client writes Bundles and GitRepo status.
+	Client versioned.Interface
+	// Factory provides the GitRepo informer; the caller starts it.
+	Factory externalversions.SharedInformerFactory
+	// Fetchers is the shared ls-remote pool (default: a new one).
+	Fetchers *Fetchers
+	// Recorder records events (default: the log).
+	Recorder controller.EventRecorder
+	// Workers is the number of GitRepos synced at once (default 2).
+	Workers int
+	// TempDir is where commits are checked out (default: the system temporary directory).
+	TempDir string
+}
+
+// NewController returns the GitRepo controller, watching GitRepos through opts.Factory.
+func NewController(opts Options) (*controller.Controller, error) {
+	if opts.Client == nil || opts.Factory == nil {
+		return nil, fmt.Errorf("gitops: client and informer factory are required")
+	}
+	registerMetrics()
+	if opts.Fetchers == nil {
+		opts.Fetchers = NewFetchers()
+	}
+	if opts.Recorder == nil {
+		opts.Recorder = controller.LogRecorder{Component: ControllerName}
+	}
+	informer := opts.Factory.Fleet().V1alpha1().GitRepos()
+	r := &Reconciler{
+		client: opts.Client, lister: informer.Lister(), fetchers: opts.Fetchers, recorder: opts.Recorder,
+		writer: bundleWriter{client: opts.Client, recorder: opts.Recorder},
+		clock:  clock.RealClock{}, tmpDir: opts.TempDir, failed: map[types.NamespacedName]failedSync{},
+	}
+	c, err := controller.New(controller.Config{Name: ControllerName, Reconciler: r, Workers: opts.Workers})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Watch(informer.Informer(), controller.GenerationOrMetadataChanged); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// resyncPeriod is the informers' resync: a safety net only, polling is driven by the queue.
+const resyncPeriod = 10 * time.Hour
+
+// Start runs the sync-loop controllers of this package against the API at cfg (the server's
+// loopback configuration) until ctx is done. It returns once the caches are synced.
+func Start(ctx context.Context, cfg *rest.Config) error {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.UserAgent = "fleet-apiserver/controllers"
+	cs, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("controllers: %w", err)
+	}
+	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
+	c, err := NewController(Options{Client: cs, Factory: factory})
+	if err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	return c.Start(ctx)
+}
