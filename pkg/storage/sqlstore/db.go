@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,7 +174,7 @@ func (db *DB) checkIntegrity(ctx context.Context) error {
 		return openError(err)
 	}
 	if !db.dialect.quickCheckOK(result) {
-		return &DBError{class: classCorrupt, err: fmt.Errorf("integrity check failed: %s", result)}
+		return &DBError{class: classCorrupt, err: fmt.Errorf("integrity check failed: %s", strings.ReplaceAll(result, "\n", "; "))}
 	}
 	return nil
 }

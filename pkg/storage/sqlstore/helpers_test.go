@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/api/apitesting"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -80,14 +81,7 @@ func openTestDB(t testing.TB, cfg Config) *DB {
 // store_test.go builds it: JSON codec, a prefix transformer.
 func testSetup(t testing.TB, opts ...setupOption) (context.Context, *store, *DB) {
 	t.Helper()
-	o := setupOptions{store: StoreConfig{
-		Codec:          apitesting.TestCodec(codecs, examplev1.SchemeGroupVersion),
-		Transformer:    storagetesting.NewPrefixTransformer([]byte(testPrefix), false),
-		NewFunc:        func() runtime.Object { return &example.Pod{} },
-		NewListFunc:    func() runtime.Object { return &example.PodList{} },
-		ResourcePrefix: "/pods/",
-		GroupResource:  schema.GroupResource{Resource: "pods"},
-	}}
+	o := setupOptions{store: podStoreConfig()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -97,6 +91,19 @@ func testSetup(t testing.TB, opts ...setupOption) (context.Context, *store, *DB)
 		t.Fatalf("NewStore: %v", err)
 	}
 	return context.Background(), s, db
+}
+
+// podStoreConfig is the store of the suite: example pods under "/pods/", JSON
+// codec, a prefix transformer.
+func podStoreConfig() StoreConfig {
+	return StoreConfig{
+		Codec:          apitesting.TestCodec(codecs, examplev1.SchemeGroupVersion),
+		Transformer:    storagetesting.NewPrefixTransformer([]byte(testPrefix), false),
+		NewFunc:        func() runtime.Object { return &example.Pod{} },
+		NewListFunc:    func() runtime.Object { return &example.PodList{} },
+		ResourcePrefix: "/pods/",
+		GroupResource:  schema.GroupResource{Resource: "pods"},
+	}
 }
 
 // checkStorageInvariants reads the stored bytes of a key and checks that
@@ -225,4 +232,11 @@ func (fc *failingCodec) Decode(data []byte, defaults *schema.GroupVersionKind, i
 		return nil, nil, errors.New("synthetic error")
 	}
 	return fc.Codec.Decode(data, defaults, into)
+}
+
+func expectNoDiff(t *testing.T, msg string, want, got any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", msg, diff)
+	}
 }

@@ -55,9 +55,9 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 		newItemFunc: getNewItemFunc(listObj, v),
 		aggregator:  newListItemErrors(),
 	}
-	defer func(start time.Time) {
+	defer func() {
 		storagemetrics.RecordStorageListMetrics(s.groupResource, s.db.dialect.name(), l.index, l.fetched, l.evaluated, v.Len())
-	}(time.Now())
+	}()
 
 	var rev int64
 	var continueValue string

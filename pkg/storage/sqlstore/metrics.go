@@ -42,11 +42,11 @@ var (
 		StabilityLevel: metrics.ALPHA,
 	})
 
-	slowWatchersTotal = metrics.NewCounter(&metrics.CounterOpts{
+	watchCatchUpsTotal = metrics.NewCounter(&metrics.CounterOpts{
 		Namespace:      "fleet",
 		Subsystem:      "storage",
-		Name:           "slow_watchers_terminated_total",
-		Help:           "Watchers terminated because they fell too far behind.",
+		Name:           "watch_catchups_total",
+		Help:           "Times a watcher fell too far behind and caught up from the event history.",
 		StabilityLevel: metrics.ALPHA,
 	})
 
@@ -56,6 +56,6 @@ var (
 // registerMetrics registers the package metrics in the legacy registry once.
 func registerMetrics() {
 	registerMetricsOnce.Do(func() {
-		legacyregistry.MustRegister(sqlDuration, sqlErrors, writeBatchSize, watchersGauge, slowWatchersTotal)
+		legacyregistry.MustRegister(sqlDuration, sqlErrors, writeBatchSize, watchersGauge, watchCatchUpsTotal)
 	})
 }

@@ -175,6 +175,25 @@ func (h *hub) register(w *watcher) (int64, bool) {
 	return h.dispatched, true
 }
 
+// reregister empties the queue of a registered watcher that overflowed and
+// returns the dispatch position: events up to it must be read from the
+// history, later ones will be queued again.
+func (h *hub) reregister(w *watcher) (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w.qmu.Lock()
+	defer w.qmu.Unlock()
+	if h.closed || w.stopped {
+		return 0, false
+	}
+	for _, se := range w.queue {
+		se.release()
+	}
+	w.queue = nil
+	w.overflow = false
+	return h.dispatched, true
+}
+
 func (h *hub) unregister(w *watcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

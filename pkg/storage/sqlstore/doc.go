@@ -1,0 +1,144 @@
+// Package sqlstore implements k8s.io/apiserver's storage.Interface on SQL:
+// embedded SQLite today (modernc.org/sqlite, pure Go), PostgreSQL later
+// behind the same dialect seam. It is proven by the upstream conformance
+// suite (k8s.io/apiserver/pkg/storage/testing), see conformance_test.go and
+// docs/storage.md.
+//
+// # Schema
+//
+// One database serves every resource (schema.go, sqlite.go):
+//
+//	meta(name, value)                        revision counter "rv", "compact_rv", "schema_version"
+//	events(rv PK, key, type, value, prev_rv) append-only history; a value is stored once
+//	objects(key PK, rv, size, expires_at)    current state: one row per live key -> its event
+//	labels(key, name, value)                 labels at write time, index (name, value, key)
+//	fields(key, name, value)                 selectable fields at write time, same index
+//
+// Keys are the apiserver storage keys ("/fleet.cattle.io/gitrepos/ns/name")
+// compared byte-wise, so a recursive list is a key-range scan and key order
+// is continue-token order. A creation event has no prev_rv; a modification
+// points to the event it replaced; a deletion (tombstone, value NULL) points
+// to the last version, which is what a DELETED watch event carries. The
+// base schema is idempotent and runs at every Open; changes are appended to
+// an ordered migration list recorded in schema_version.
+//
+// # Revisions and commit order
+//
+// There is one global, commit-ordered revision counter (decimal uint64,
+// storage.APIObjectVersioner), starting at 1 like etcd so that the first
+// write is revision 2. Every write runs in a transaction that reads the
+// counter from the meta row, allocates the next revisions and stores the
+// last one back. On SQLite all writes go through one goroutine and one
+// connection (commit.go): it takes every write waiting at that moment and
+// commits them in one transaction (group commit), each in a savepoint so
+// that a failed compare-and-swap does not abort the others. Revisions are
+// therefore allocated in commit order and a reader can never see revision
+// N+1 before N. On PostgreSQL the meta row read becomes SELECT ... FOR
+// UPDATE: the row lock orders writers the same way, and commits become
+// visible in revision order. Reads use a pool of read-only connections;
+// a LIST runs in one read transaction (a snapshot), so its items and its
+// resourceVersion agree.
+//
+// Updates and deletes are compare-and-swap on objects.rv; a conflict re-reads
+// and retries as etcd3 does, honouring cachedExistingObject suggestions.
+// GuaranteedUpdate writes nothing (no event, same revision) when the encoded
+// bytes do not change.
+//
+// # Watch
+//
+// One poller goroutine per DB (poller.go) reads new events (rv > last) in
+// order; a local commit wakes it at once and a one-second tick picks up
+// writes of other processes (multi-replica PostgreSQL). It hands each event
+// to the watchers whose key is a prefix of (recursive) or equal to the
+// event key, found through maps indexed by key prefix: an event costs
+// O(depth of the key + interested watchers), whatever the number of
+// watchers on other namespaces or resources. An event is decoded at most
+// once per store, lazily, by the first watcher that needs it; every
+// watcher delivers a deep copy, except the last holder, which delivers the
+// original.
+//
+// Each watcher has its own goroutine, a 16-event result channel and a queue
+// the poller appends to without ever blocking. A new watcher registers first
+// (learning the dispatch position P), then replays (start, P] from the
+// events table, then consumes its queue: no gap, no duplicate. A watcher
+// that falls more than 1024 events behind (its client does not read) stops
+// receiving events in memory; when it resumes it catches up from the events
+// table, as etcd's unsynced watchers do (fleet_storage_watch_catchups_total).
+// Nothing is held in memory for it and no other watcher waits. Only if
+// compaction overtakes it does it end, with 410 Gone.
+//
+// Resource versions follow etcd3: "n" streams the events after n (410 Gone
+// if compacted); "0" or "" first sends the current state as ADDED events;
+// with the WatchList feature, SendInitialEvents=true sends the state then,
+// with AllowWatchBookmarks, a bookmark annotated k8s.io/initial-events-end,
+// and SendInitialEvents=false starts at the current revision. A selector
+// turns modifications into ADDED/DELETED when the object enters/leaves it.
+// Watchers opened with ProgressNotify (the watch cache) get a bookmark at
+// the dispatch position every Config.ProgressNotifyInterval and on
+// RequestWatchProgress; watchers that allow bookmarks get one every
+// Config.BookmarkInterval. Decode and transform failures end the watch with
+// an ERROR event, as in etcd3.
+//
+// # Lists and selector push-down
+//
+// A list at the latest revision scans objects in key order with keyset
+// pagination (the continue key is the last key + "\x00"). When the store has
+// the resource's AttrFunc (the Decorator passes it), labels and fields are
+// written to the side tables at write time and the indexable requirements
+// are pushed into SQL (pushdown.go): labels =, ==, !=, in, notin, exists,
+// !exists; fields =, ==, != with a non-empty value. A label or field
+// equality drives the scan through the (name, value, key) index, which
+// yields keys in order; the other requirements become EXISTS / NOT EXISTS
+// filters. Items are still checked with Predicate.Matches. metadata.name and
+// metadata.namespace are not indexed (the registry turns them into keys).
+// This requires the predicates given to GetList to use the same AttrFunc as
+// the store, as genericregistry.Store does. A list at an older revision
+// (ResourceVersionMatch=Exact, or a continue token whose revision is no
+// longer the latest) rebuilds that revision from the history without a
+// (key, rv) index: keys untouched since take the current row, the others
+// the prev_rv of their first later event. It does not push selectors down.
+//
+// # Compaction
+//
+// Compact(rv) deletes every event <= rv superseded by a later event of the
+// same key <= rv, found through prev_rv of the events in (previous
+// compaction, rv], and every tombstone <= rv; the event an object points to
+// is never deleted. It runs in chunks of 10,000 revisions per transaction,
+// waits until the poller has dispatched rv (live watchers never miss an
+// event), records compact_rv and writes a marker at key "compact_rev_key"
+// (one revision) so that every process sharing the database observes it.
+// Config.CompactInterval (default 5m) compacts the history older than the
+// previous tick, so watchers and paginated lists have one to two intervals
+// to resume. Lists and watches older than the compacted revision get the
+// same 410 errors as etcd3.
+//
+// # Errors
+//
+// Every statement is named (statements.go) and runs through one function
+// (DB.observe) that logs it at V(5), records fleet_storage_sql_duration_seconds
+// and maps driver errors to *DBError (errors.Is ErrCorrupt, ErrReadOnly,
+// ErrBusy). Open reports a bad file or directory in one line and runs
+// PRAGMA quick_check (Config.SkipIntegrityCheck skips it on very large
+// files). With AllowUnsafeMalformedObjectDeletion, unreadable objects are
+// reported as corrupt (aggregated per LIST) so that they can be deleted.
+//
+// # Not supported
+//
+//   - Leases: TTLs are an expires_at column swept every second (a deleted
+//     object is seen up to a second late), not etcd leases.
+//   - Consistent reads from the watch cache: the cacher only enables them
+//     for etcd (feature checker); with a cacher, consistent lists go to the
+//     database, which is correct.
+//   - etcd 3.7 RangeStream and the etcd-specific KubernetesRecorder.
+//   - Historical lists do not push selectors down.
+//   - Changing a resource's AttrFunc does not re-index stored objects.
+//   - Several processes on one SQLite file; that is PostgreSQL's job.
+//
+// # PostgreSQL
+//
+// A postgres dialect implements dialect (dialect.go): open pools with pgx,
+// BIGINT/BYTEA and TEXT COLLATE "C" keys in its schema, "$n" placeholders
+// in rebind, FOR UPDATE on stmtLockRV, its own error classes. The store,
+// the poller (which already polls for other writers), compaction and the
+// tests are shared; the conformance suite runs against both.
+package sqlstore
