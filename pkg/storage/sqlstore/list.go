@@ -41,8 +41,11 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 		return err
 	}
 	v, err := conversion.EnforcePtr(listPtr)
-	if err != nil || v.Kind() != reflect.Slice {
+	if err != nil {
 		return fmt.Errorf("need ptr to slice: %w", err)
+	}
+	if v.Kind() != reflect.Slice {
+		return fmt.Errorf("need ptr to slice, got %s", v.Kind())
 	}
 	withRev, continueKey, err := storage.ValidateListOptions(keyPrefix, s.versioner, opts)
 	if err != nil {
