@@ -33,6 +33,7 @@ type Reconciler struct {
 	lister   listers.GitRepoLister
 	fetchers *Fetchers
 	recorder controller.EventRecorder
+	secrets  controller.SecretGetter
 	writer   bundleWriter
 	clock    clock.Clock
 	tmpDir   string

@@ -27,6 +27,8 @@ type Options struct {
 	Fetchers *Fetchers
 	// Recorder records events (default: the log).
 	Recorder controller.EventRecorder
+	// Secrets reads the Secrets a GitRepo names (default: none, as in standalone mode).
+	Secrets controller.SecretGetter
 	// Workers is the number of GitRepos synced at once (default 2).
 	Workers int
 	// TempDir is where commits are checked out (default: the system temporary directory).
@@ -45,9 +47,12 @@ func NewController(opts Options) (*controller.Controller, error) {
 	if opts.Recorder == nil {
 		opts.Recorder = controller.LogRecorder{Component: ControllerName}
 	}
+	if opts.Secrets == nil {
+		opts.Secrets = controller.NoSecrets{}
+	}
 	informer := opts.Factory.Fleet().V1alpha1().GitRepos()
 	r := &Reconciler{
-		client: opts.Client, lister: informer.Lister(), fetchers: opts.Fetchers, recorder: opts.Recorder,
+		client: opts.Client, lister: informer.Lister(), fetchers: opts.Fetchers, recorder: opts.Recorder, secrets: opts.Secrets,
 		writer: bundleWriter{client: opts.Client, recorder: opts.Recorder},
 		clock:  clock.RealClock{}, tmpDir: opts.TempDir, failed: map[types.NamespacedName]failedSync{},
 	}
@@ -65,8 +70,9 @@ func NewController(opts Options) (*controller.Controller, error) {
 const resyncPeriod = 10 * time.Hour
 
 // Start runs the sync-loop controllers of this package against the API at cfg (the server's
-// loopback configuration) until ctx is done. It returns once the caches are synced.
-func Start(ctx context.Context, cfg *rest.Config) error {
+// loopback configuration) until ctx is done, reading Secrets with secrets (nil: none). It returns
+// once the caches are synced.
+func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter) error {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 100
 	cfg.UserAgent = "fleet-apiserver/controllers"
@@ -75,7 +81,7 @@ func Start(ctx context.Context, cfg *rest.Config) error {
 		return fmt.Errorf("controllers: %w", err)
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
-	c, err := NewController(Options{Client: cs, Factory: factory})
+	c, err := NewController(Options{Client: cs, Factory: factory, Secrets: secrets})
 	if err != nil {
 		return err
 	}

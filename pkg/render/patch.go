@@ -40,6 +40,9 @@ func Patch(original, patch []byte) ([]byte, PatchStyle, error) {
 		if err != nil {
 			return nil, JSONPatch, fmt.Errorf("JSON patch: %w", err)
 		}
+		if err := checkJSONPatch(p); err != nil {
+			return nil, JSONPatch, fmt.Errorf("JSON patch: %w", err)
+		}
 		out, err := p.Apply(origJSON)
 		if err != nil {
 			return nil, JSONPatch, fmt.Errorf("JSON patch: %w", err)
@@ -69,4 +72,30 @@ func Patch(original, patch []byte) ([]byte, PatchStyle, error) {
 		return nil, MergePatch, fmt.Errorf("JSON merge patch: %w", err)
 	}
 	return out, MergePatch, nil
+}
+
+// checkJSONPatch rejects operations that lack a member RFC 6902 requires for them. The library
+// dereferences a missing "value" of a replace at the root and panics (gopkg.in/evanphx/json-patch.v4
+// v4.13.0, found by FuzzPatch), so every operation is checked here, with its index in the message.
+func checkJSONPatch(p jsonpatch.Patch) error {
+	for i, op := range p {
+		kind := op.Kind()
+		if _, ok := op["path"]; !ok {
+			return fmt.Errorf("operation %d (%q): missing \"path\"", i, kind)
+		}
+		switch kind {
+		case "add", "replace", "test":
+			if _, ok := op["value"]; !ok {
+				return fmt.Errorf("operation %d (%q): missing \"value\"", i, kind)
+			}
+		case "move", "copy":
+			if _, ok := op["from"]; !ok {
+				return fmt.Errorf("operation %d (%q): missing \"from\"", i, kind)
+			}
+		case "remove":
+		default:
+			return fmt.Errorf("operation %d: unknown op %q (want add, remove, replace, move, copy or test)", i, kind)
+		}
+	}
+	return nil
 }

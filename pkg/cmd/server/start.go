@@ -11,9 +11,12 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/apiserver"
+	"github.com/fleetapi/fleet/pkg/controller"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
 	"github.com/fleetapi/fleet/pkg/gitops"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
@@ -147,9 +150,13 @@ func (o *Options) Run(ctx context.Context) error {
 		})
 	}
 	if o.Controllers {
+		secrets, err := secretGetter(cfg.GenericConfig.ClientConfig)
+		if err != nil {
+			return err
+		}
 		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
 			go func() {
-				if err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig); err != nil {
+				if err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets); err != nil {
 					klog.ErrorS(err, "Starting the controllers")
 				}
 			}()
@@ -157,4 +164,19 @@ func (o *Options) Run(ctx context.Context) error {
 		})
 	}
 	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
+}
+
+// secretGetter returns how the controllers read Secrets: from the core API of the cluster the server
+// runs behind (core, from --kubeconfig or in-cluster), or nowhere in standalone mode (core is nil).
+func secretGetter(core *rest.Config) (controller.SecretGetter, error) {
+	if core == nil {
+		return controller.NoSecrets{}, nil
+	}
+	core = rest.CopyConfig(core)
+	core.UserAgent = "fleet-apiserver/controllers"
+	cs, err := kubernetes.NewForConfig(core)
+	if err != nil {
+		return nil, fmt.Errorf("core client for Secrets: %w", err)
+	}
+	return controller.KubeSecrets{Client: cs}, nil
 }
