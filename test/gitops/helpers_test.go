@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"k8s.io/client-go/kubernetes"
+
 	clientset "github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 	"github.com/fleetapi/fleet/test/framework"
 )
@@ -22,15 +24,19 @@ const waitBound = 30 * time.Second
 
 type env struct {
 	t   *testing.T
-	srv *framework.Server
+	srv *framework.Server // standalone mode only; nil behind kube-apiserver
 	cs  *clientset.Clientset
 	ns  string
+	// logs returns the tail of fleet-apiserver's output, for failure messages.
+	logs func() string
+	// kube is the core client of the cluster behind which fleet-apiserver runs (newClusterEnv only).
+	kube kubernetes.Interface
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	srv := framework.StartStandalone(t, "", "--controllers=true")
-	return &env{t: t, srv: srv, cs: srv.Clientset(), ns: "fleet-local"}
+	return &env{t: t, srv: srv, cs: srv.Clientset(), ns: "fleet-local", logs: func() string { return tail(srv.Output(), 40) }}
 }
 
 // with returns the environment for subtest t, so that its failures stop the subtest.
@@ -87,7 +93,7 @@ func (e *env) waitFor(what string, cond func() (bool, error), describe func() st
 		return cond()
 	})
 	if err != nil {
-		e.t.Fatalf("waiting for %s: %v\nlast state: %s\nserver output (tail):\n%s", what, err, describe(), tail(e.srv.Output(), 40))
+		e.t.Fatalf("waiting for %s: %v\nlast state: %s\nserver output (tail):\n%s", what, err, describe(), e.logs())
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package gitops tests the GitRepo controller end to end: the real fleet-apiserver binary in
-// standalone mode, running its controllers in-process, against a real git smart-HTTP server on
-// 127.0.0.1. Nothing sleeps: every test waits for a condition with a bound.
+// Package gitops tests the GitRepo controller end to end: the real fleet-apiserver binary running its
+// controllers in-process — in standalone mode, or behind a real kube-apiserver where Secrets are needed
+// (cluster_test.go) — against real git servers on 127.0.0.1. Nothing sleeps: every test waits for a
+// condition with a bound.
 package gitops
 
 import (
@@ -12,6 +13,7 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopCluster()
 	framework.CleanupBinaries()
 	os.Exit(code)
 }
