@@ -96,6 +96,35 @@ func (c *Controller) Watch(informer cache.SharedIndexInformer, pred Predicate) e
 	return nil
 }
 
+// WatchMapped enqueues the keys that mapFn returns for every added, updated or deleted object of
+// informer: for objects that gate others, such as a GitRepoRestriction and the GitRepos of its
+// namespace.
+func (c *Controller) WatchMapped(informer cache.SharedIndexInformer, mapFn func(obj metav1.Object) []types.NamespacedName) error {
+	handle := func(obj any) {
+		if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = d.Obj
+		}
+		m, err := metaOf(obj)
+		if err != nil {
+			utilruntime.HandleError(err)
+			return
+		}
+		for _, key := range mapFn(m) {
+			c.queue.Add(key)
+		}
+	}
+	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    handle,
+		UpdateFunc: func(_, newObj any) { handle(newObj) },
+		DeleteFunc: handle,
+	})
+	if err != nil {
+		return fmt.Errorf("controller %s: watch: %w", c.cfg.Name, err)
+	}
+	c.synced = append(c.synced, informer.HasSynced)
+	return nil
+}
+
 // Enqueue adds key to the queue now.
 func (c *Controller) Enqueue(key types.NamespacedName) { c.queue.Add(key) }
 

@@ -38,6 +38,10 @@ type Reconciler struct {
 	clock    clock.Clock
 	tmpDir   string
 
+	// restrictions and policies gate GitRepos of their namespace (restrict.go).
+	restrictions listers.GitRepoRestrictionLister
+	policies     listers.PolicyLister
+
 	mu sync.Mutex
 	// failed remembers the last failed sync per GitRepo, so a bad commit is not cloned again
 	// on every poll; it is retried when the commit or the spec changes.
@@ -62,14 +66,14 @@ type syncState struct {
 
 var _ controller.Reconciler = (*Reconciler)(nil)
 
-// Reconcile runs the skeleton: accept → poll → sync, summarized into status.
+// Reconcile runs the skeleton: restrict → accept → poll → sync, summarized into status.
 func (r *Reconciler) Reconcile(ctx context.Context, key types.NamespacedName) (controller.Result, error) {
 	return controller.Run(ctx, key, controller.Skeleton[*syncState]{
 		Get:           r.get,
 		Finalizer:     v1alpha1.GitRepoFinalizer,
 		SetFinalizers: r.setFinalizers,
 		Finalize:      r.finalize,
-		Steps:         []controller.Step[*syncState]{r.accept, r.poll, r.sync},
+		Steps:         []controller.Step[*syncState]{r.restrict, r.accept, r.poll, r.sync},
 		Summarize:     r.summarize,
 	})
 }

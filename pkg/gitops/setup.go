@@ -63,6 +63,16 @@ func NewController(opts Options) (*controller.Controller, error) {
 	if err := c.Watch(informer.Informer(), controller.GenerationOrMetadataChanged); err != nil {
 		return nil, err
 	}
+	// A GitRepoRestriction or Policy that appears, changes or goes re-checks the GitRepos it gates.
+	restrictions := opts.Factory.Fleet().V1alpha1().GitRepoRestrictions()
+	policies := opts.Factory.Fleet().V1alpha1().Policies()
+	r.restrictions, r.policies = restrictions.Lister(), policies.Lister()
+	if err := c.WatchMapped(restrictions.Informer(), r.gitReposOf); err != nil {
+		return nil, err
+	}
+	if err := c.WatchMapped(policies.Informer(), r.gitReposOf); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

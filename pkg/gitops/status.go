@@ -40,7 +40,7 @@ func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.R
 	}
 
 	conds := &st.Conditions
-	if reason == ReasonCredentialsUnavailable {
+	if notAccepted(reason) {
 		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
 	} else {
 		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
