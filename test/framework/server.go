@@ -132,6 +132,17 @@ func (s *Server) Stop() {
 	}
 }
 
+// PID returns the process id of the running server (0 when not started), for benchmarks that read
+// its CPU time and memory from /proc.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Output returns what the process printed so far.
 func (s *Server) Output() string {
 	s.mu.Lock()
