@@ -17,6 +17,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
+	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 )
@@ -34,6 +35,9 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string) 
 	opts := bundlereader.Options{
 		Name: gr.Name, Paths: scanPaths(dir, s.Paths), BaseDir: dir, Namespace: gr.Namespace,
 		Labels: lbls, Commit: commit, GitTargets: s.Targets, HaveGitTargets: true,
+		// Remote charts and chart dependencies are fetched as `fleet apply` does; local ones only
+		// from inside the checkout.
+		Charts: &helmchart.Fetcher{Root: dir},
 		Overrides: bundlereader.Overrides{
 			ServiceAccount: s.ServiceAccount, TargetNamespace: s.TargetNamespace, Paused: s.Paused,
 			SyncGeneration: s.ForceSyncGeneration, KeepResources: s.KeepResources, DeleteNamespace: s.DeleteNamespace,

@@ -24,6 +24,11 @@ import (
 type Fetcher struct {
 	// PlainHTTP talks to every OCI registry over HTTP (always done for 127.0.0.1 and localhost).
 	PlainHTTP bool
+	// Root, when set, confines what is read from the local file system to this directory: a local
+	// chart path and a file:// chart dependency must resolve (symlinks followed) inside it. The
+	// controllers set it to the checkout of a commit, so a repository cannot read the server's own
+	// files into a Bundle; the CLI leaves it empty.
+	Root string
 }
 
 var _ bundlereader.ChartFetcher = (*Fetcher)(nil)
@@ -123,6 +128,9 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(baseDir, p)
 	}
+	if err := f.confined(p); err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
@@ -202,6 +210,16 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for _, d := range ch.Metadata.Dependencies {
+		if local, ok := strings.CutPrefix(d.Repository, "file://"); ok {
+			if !filepath.IsAbs(local) {
+				local = filepath.Join(chartDir, local)
+			}
+			if err := f.confined(local); err != nil {
+				return nil, fmt.Errorf("helm: chart %s: dependency %s: %w", ch.Name(), d.Name, err)
+			}
+		}
+	}
 	work := filepath.Join(e.dir, "deps", ch.Name())
 	if err := copyDir(chartDir, work); err != nil {
 		return nil, err
@@ -235,4 +253,25 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 		return nil, err
 	}
 	return all, nil
+}
+
+// confined checks that path resolves inside f.Root (always true without a Root). A path that does
+// not exist is checked as written, so the error names the missing file rather than the rule.
+func (f *Fetcher) confined(path string) error {
+	if f.Root == "" {
+		return nil
+	}
+	root, err := filepath.EvalSymlinks(f.Root)
+	if err != nil {
+		return err
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		resolved = filepath.Clean(path)
+	}
+	rel, err := filepath.Rel(root, resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return fmt.Errorf("local charts must be inside the repository")
+	}
+	return nil
 }
