@@ -51,7 +51,7 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 		helms = append(helms, fy.Targets[i].Helm)
 	}
 	for _, h := range helms {
-		read, err := mergeValuesFiles(d.dir, h)
+		read, err := mergeValuesFiles(d.dir, opts.Root, h)
 		if err != nil {
 			return nil, &FileError{File: optionsFileOrDir(d), Err: err}
 		}

@@ -50,6 +50,10 @@ type Options struct {
 	Charts ChartFetcher
 	// Overrides are CLI flags applied to every bundle's root options.
 	Overrides Overrides
+	// Root, when set, confines the files a fleet.yaml names (helm.valuesFiles) to this directory,
+	// symlinks followed. The controllers set it to the checkout (and confine charts with the chart
+	// fetcher's own Root); the CLI leaves it empty, as `fleet apply` reads what its user can read.
+	Root string
 }
 
 // Overrides are the `fleet apply` flags that set bundle options.

@@ -272,3 +272,51 @@ func TestLargeBundleIsCompressed(t *testing.T) {
 		}
 	}
 }
+
+// TestRootConfinesValuesFiles: with Options.Root (the controllers' checkout), a valuesFiles entry that
+// leaves the root — by .. or a symlink — is refused, naming the entry; inside the root it is read.
+// Without Root (the CLI) the same file is read.
+func TestRootConfinesValuesFiles(t *testing.T) {
+	secret := writeTree(t, map[string]string{"secret.yaml": "token: s3cret\n"})
+	for _, tc := range []struct{ name, valuesFile string }{
+		{"dot-dot", filepath.Join("..", "..", strings.TrimPrefix(secret, "/"), "secret.yaml")},
+		{"symlink", "link.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{
+				"app/fleet.yaml": "helm:\n  valuesFiles: [" + tc.valuesFile + "]\n",
+				"app/m.yaml":     "x",
+			})
+			if tc.name == "dot-dot" {
+				// Enough .. to reach / from root/app whatever the temporary directory's depth.
+				up := strings.Repeat("../", strings.Count(root, "/")+1)
+				tc.valuesFile = up + strings.TrimPrefix(secret, "/") + "/secret.yaml"
+				if err := os.WriteFile(filepath.Join(root, "app", "fleet.yaml"), []byte("helm:\n  valuesFiles: ["+tc.valuesFile+"]\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Symlink(filepath.Join(secret, "secret.yaml"), filepath.Join(root, "app", "link.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Read(context.Background(), Options{Name: "repo", BaseDir: root, Root: root, Paths: []string{filepath.Join(root, "app")}})
+			if err == nil || !strings.Contains(err.Error(), "must be inside the repository") || !strings.Contains(err.Error(), "fleet.yaml") {
+				t.Fatalf("err = %v, want a refusal naming fleet.yaml", err)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("the error must not carry the file's content: %v", err)
+			}
+			res := readAll(t, root, Options{Paths: []string{"app"}})
+			if got := res[0].Bundle.Spec.Helm.Values.Data["token"]; got != "s3cret" {
+				t.Fatalf("without Root the CLI reads the file: values %v", res[0].Bundle.Spec.Helm.Values.Data)
+			}
+		})
+	}
+	// Inside the root is fine.
+	root := writeTree(t, map[string]string{
+		"app/fleet.yaml": "helm:\n  valuesFiles: [../shared/v.yaml]\n",
+		"app/m.yaml":     "x",
+		"shared/v.yaml":  "a: 1\n",
+	})
+	if _, err := Read(context.Background(), Options{Name: "repo", BaseDir: root, Root: root, Paths: []string{filepath.Join(root, "app")}}); err != nil {
+		t.Fatalf("a values file elsewhere in the repository must be read: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/manifest"
@@ -11,8 +12,8 @@ import (
 
 // mergeValuesFiles merges h.valuesFiles (relative to dir, later files win) under h.values (the
 // inline values win), as Fleet's processValueFiles does. It returns the absolute paths read, so
-// they can be excluded from the bundle resources.
-func mergeValuesFiles(dir string, h *v1alpha1.HelmOptions) ([]string, error) {
+// they can be excluded from the bundle resources. With a root, every file must resolve inside it.
+func mergeValuesFiles(dir, root string, h *v1alpha1.HelmOptions) ([]string, error) {
 	if h == nil || len(h.ValuesFiles) == 0 {
 		return nil, nil
 	}
@@ -20,6 +21,9 @@ func mergeValuesFiles(dir string, h *v1alpha1.HelmOptions) ([]string, error) {
 	paths := make([]string, 0, len(h.ValuesFiles))
 	for _, f := range h.ValuesFiles {
 		p := filepath.Join(dir, f)
+		if err := inside(root, p); err != nil {
+			return nil, fmt.Errorf("helm.valuesFiles: %s: %w", f, err)
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("helm.valuesFiles: %w", err)
@@ -36,4 +40,24 @@ func mergeValuesFiles(dir string, h *v1alpha1.HelmOptions) ([]string, error) {
 	}
 	h.Values.Data = manifest.MergeMaps(merged, h.Values.Data)
 	return paths, nil
+}
+
+// inside checks that path resolves (symlinks followed) inside root; an empty root allows any path.
+func inside(root, path string) error {
+	if root == "" {
+		return nil
+	}
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		resolved = filepath.Clean(path)
+	}
+	rel, err := filepath.Rel(r, resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("must be inside the repository")
+	}
+	return nil
 }

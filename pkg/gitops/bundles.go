@@ -38,6 +38,8 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string) 
 		// Remote charts and chart dependencies are fetched as `fleet apply` does; local ones only
 		// from inside the checkout.
 		Charts: &helmchart.Fetcher{Root: dir},
+		// Values files too: a fleet.yaml must not read the server's files (its admin kubeconfig is YAML).
+		Root: dir,
 		Overrides: bundlereader.Overrides{
 			ServiceAccount: s.ServiceAccount, TargetNamespace: s.TargetNamespace, Paused: s.Paused,
 			SyncGeneration: s.ForceSyncGeneration, KeepResources: s.KeepResources, DeleteNamespace: s.DeleteNamespace,
