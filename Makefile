@@ -29,7 +29,8 @@ test: vet verify kube-binaries ## Every test: codegen drift, unit, storage confo
 # Every fuzz target, each for a bounded time (plain `go test` above runs their seed corpora only).
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./pkg/bundlereader:FuzzParseFleetYAML ./pkg/render:FuzzPatch ./pkg/render:FuzzApplyOverlays \
-	./pkg/target:FuzzProcessValues ./pkg/storage/sqlstore:FuzzListInputs
+	./pkg/target:FuzzProcessValues ./pkg/storage/sqlstore:FuzzListInputs ./pkg/gitops:FuzzWebhookPayload \
+	./pkg/helmops:FuzzResolveVersion
 fuzz: ## Run every fuzz target for FUZZTIME (default 10s).
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

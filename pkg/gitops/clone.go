@@ -26,8 +26,12 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 			_ = os.RemoveAll(dir)
 		}
 	}()
+	auth, err := creds.auth(repo)
+	if err != nil {
+		return "", "", err
+	}
 	opts := &git.CloneOptions{
-		URL: repo, Auth: creds.auth(), CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
+		URL: repo, Auth: auth, CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
 		Tags: git.NoTags,
 	}
 	if t.ref != "" {

@@ -1,7 +1,8 @@
 // Package gitops is the GitRepo controller: it turns the commits of a git repository into Bundles,
 // in process, without a Kubernetes Job per commit.
 //
-// One reconcile (controller.Run) is: accept (checks that gate the GitRepo) → poll (ls-remote) →
+// One reconcile (controller.Run) is: restrict (GitRepoRestrictions and Policies of the namespace,
+// package policy) → accept (credentials from spec.clientSecretName) → poll (ls-remote) →
 // sync (shallow clone, scan with package bundlereader, save Bundles) → summarize (the one place
 // that writes conditions Ready, GitPolling, Accepted, Stalled, status.commit and status.display).
 //
@@ -26,8 +27,17 @@
 // is False with the file and line, the Bundles of the last good commit stay, the commit is not
 // cloned again, and polling goes on so that the next commit can fix it.
 //
-// Not supported yet: credentials from spec.clientSecretName (standalone mode has no Secrets API;
-// such GitRepos are Accepted=False), SSH URLs with keys, webhooks, GitRepoRestrictions and Policies,
-// remote Helm charts and chart dependencies, helmSecretName, OCI storage, the driven scan
-// (spec.bundles), and aggregating BundleDeployment states into the GitRepo's status.
+// Webhooks (webhook*.go): Webhook is the handler of fleet-apiserver's /webhooks/git. It parses push
+// events of GitHub, GitLab, Bitbucket Cloud and Server, Gitea and Gogs, finds the GitRepos of the
+// repository through an informer index on the normalized URL, verifies the request with each one's
+// spec.webhookSecret, and hands the push to the reconciler and the queue; summarize records
+// status.webhookCommit and lastWebhookTime.
+//
+// Credentials (credentials.go, ssh.go): basic-auth and ssh-auth Secrets read through a
+// controller.SecretGetter (the core API behind kube-apiserver; none in standalone mode, where such
+// GitRepos are Accepted=False); SSH needs known_hosts. Remote charts and chart dependencies are
+// fetched, local ones only from inside the checkout.
+//
+// Not supported yet: helmSecretName(ForPaths), OCI storage, the driven scan (spec.bundles), and
+// aggregating BundleDeployment states into the GitRepo's status. docs/gitops.md has the details.
 package gitops

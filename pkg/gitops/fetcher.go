@@ -2,33 +2,15 @@ package gitops
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
 	gitconfig "github.com/go-git/go-git/v5/config"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/memory"
 	"k8s.io/utils/clock"
 )
-
-// Credentials authenticate to one git repository.
-type Credentials struct {
-	Username, Password string
-	CABundle           []byte
-	InsecureSkipTLS    bool
-}
-
-func (c Credentials) auth() transport.AuthMethod {
-	if c.Username == "" && c.Password == "" {
-		return nil
-	}
-	return &githttp.BasicAuth{Username: c.Username, Password: c.Password}
-}
 
 // DefaultMaxBackoff caps the delay between ls-remote attempts of a failing repository.
 const DefaultMaxBackoff = 5 * time.Minute
@@ -59,12 +41,7 @@ func NewFetchers() *Fetchers {
 
 // For returns the shared Fetcher of url with creds.
 func (fs *Fetchers) For(url string, creds Credentials) *Fetcher {
-	h := sha256.New()
-	for _, part := range [][]byte{[]byte(url), []byte(creds.Username), []byte(creds.Password), creds.CABundle, []byte(fmt.Sprint(creds.InsecureSkipTLS))} {
-		h.Write(part)
-		h.Write([]byte{0})
-	}
-	key := hex.EncodeToString(h.Sum(nil))
+	key := creds.digest(url)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	now := fs.Clock.Now()
@@ -189,10 +166,17 @@ func backoff(base time.Duration, failures int, maxDelay time.Duration) time.Dura
 const gitTimeoutSeconds = 30
 
 func lsRemote(ctx context.Context, url string, creds Credentials) (map[string]string, error) {
+	auth, err := creds.auth(url)
+	if err != nil {
+		return nil, err
+	}
+	// ListContext ignores ListOptions.Timeout; the context bounds the call.
+	ctx, cancel := context.WithTimeout(ctx, gitTimeoutSeconds*time.Second)
+	defer cancel()
 	remote := git.NewRemote(memory.NewStorage(), &gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}})
 	list, err := remote.ListContext(ctx, &git.ListOptions{
-		Auth: creds.auth(), CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
-		PeelingOption: git.AppendPeeled, Timeout: gitTimeoutSeconds,
+		Auth: auth, CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
+		PeelingOption: git.AppendPeeled,
 	})
 	if err != nil {
 		return nil, classifyGitError(url, err)

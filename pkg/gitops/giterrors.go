@@ -25,9 +25,12 @@ func (e *GitError) Unwrap() error { return e.Err }
 // its password.
 func classifyGitError(repo string, err error) error {
 	reason := ReasonRepositoryUnreachable
+	var hke *HostKeyError
 	switch {
+	case errors.As(err, &hke):
+		reason = hke.Reason
 	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed),
-		errors.Is(err, transport.ErrInvalidAuthMethod):
+		errors.Is(err, transport.ErrInvalidAuthMethod), isSSHAuthFailure(err):
 		reason = ReasonAuthenticationFailed
 	case errors.Is(err, transport.ErrRepositoryNotFound):
 		reason = ReasonRepositoryNotFound
@@ -35,6 +38,12 @@ func classifyGitError(repo string, err error) error {
 		reason = ReasonRepositoryEmpty
 	}
 	return &GitError{Reason: reason, Err: fmt.Errorf("git %s: %w", RedactURL(repo), redactedError{err})}
+}
+
+// isSSHAuthFailure reports whether the SSH server refused every key offered. golang.org/x/crypto/ssh
+// has no error type for it, only this message.
+func isSSHAuthFailure(err error) bool {
+	return strings.Contains(err.Error(), "ssh: unable to authenticate")
 }
 
 // redactedError hides credentials that go-git may print as part of a URL.

@@ -33,8 +33,15 @@ const (
 	ReasonUnsafeContent = "UnsafeContent"
 	// ReasonBundleWriteFailed: creating, updating or deleting a Bundle failed.
 	ReasonBundleWriteFailed = "BundleWriteFailed"
-	// ReasonCredentialsUnavailable: spec.clientSecretName is set but this server cannot read Secrets.
+	// ReasonCredentialsUnavailable: the credentials cannot be had: the Secret of spec.clientSecretName
+	// is missing, unreadable (standalone mode has no Secrets API), of the wrong type, or lacks a key;
+	// or an SSH URL has no clientSecretName (Accepted=False, Stalled).
 	ReasonCredentialsUnavailable = "CredentialsUnavailable"
+	// ReasonHostKeyMismatch: the SSH server presented a host key that the known_hosts of the
+	// credentials do not list for it (or list as revoked). The key is never sent to such a server.
+	ReasonHostKeyMismatch = "HostKeyMismatch"
+	// ReasonHostKeyUnknown: the known_hosts of the credentials have no entry for the SSH server.
+	ReasonHostKeyUnknown = "HostKeyUnknown"
 	// ReasonInvalidSpec: the spec cannot be acted on (e.g. a path leaving the repository).
 	ReasonInvalidSpec = "InvalidSpec"
 )

@@ -3,7 +3,6 @@ package gitops
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -42,6 +41,9 @@ type Reconciler struct {
 	restrictions listers.GitRepoRestrictionLister
 	policies     listers.PolicyLister
 
+	// webhooks holds verified push notifications until a reconcile handles them (webhook.go).
+	webhooks *webhookInbox
+
 	mu sync.Mutex
 	// failed remembers the last failed sync per GitRepo, so a bad commit is not cloned again
 	// on every poll; it is retried when the commit or the spec changes.
@@ -62,6 +64,10 @@ type syncState struct {
 	polled   bool
 	synced   bool
 	interval time.Duration
+	// creds are the credentials of the repository, resolved by accept.
+	creds Credentials
+	// webhook is the GitRepo's verified push notification waiting to be handled, if any.
+	webhook *webhookPush
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
@@ -88,7 +94,7 @@ func (r *Reconciler) get(_ context.Context, key types.NamespacedName) (*syncStat
 	if gr.Spec.PollingInterval != nil && gr.Spec.PollingInterval.Duration > 0 {
 		interval = gr.Spec.PollingInterval.Duration
 	}
-	return &syncState{GitRepo: gr, interval: interval}, nil
+	return &syncState{GitRepo: gr, interval: interval, webhook: r.webhooks.get(key)}, nil
 }
 
 func (r *Reconciler) setFinalizers(ctx context.Context, s *syncState, finalizers []string) error {
@@ -104,6 +110,7 @@ func (r *Reconciler) setFinalizers(ctx context.Context, s *syncState, finalizers
 
 func (r *Reconciler) finalize(ctx context.Context, s *syncState) error {
 	r.forget(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
+	r.webhooks.forget(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
 	if err := r.writer.deleteAll(ctx, s.GitRepo); err != nil {
 		return err
 	}
@@ -111,24 +118,30 @@ func (r *Reconciler) finalize(ctx context.Context, s *syncState) error {
 	return nil
 }
 
-// accept checks what gates the GitRepo. Credentials from spec.clientSecretName need a Secrets API,
-// which standalone mode does not have.
-func (r *Reconciler) accept(_ context.Context, s *syncState) (controller.Result, error) {
-	if s.Spec.ClientSecretName != "" {
-		return controller.Result{}, controller.NewStalling(ReasonCredentialsUnavailable,
-			fmt.Errorf("clientSecretName %q is set, but this server cannot read Secrets yet", s.Spec.ClientSecretName))
+// accept resolves the GitRepo's credentials (credentials.go): the Secret of spec.clientSecretName
+// is read on every reconcile, so a changed Secret is used at the next poll. A GitRepo whose
+// credentials cannot be had is Stalled and checked again at the polling interval, so that creating
+// or fixing the Secret is noticed (Secrets are not watched).
+func (r *Reconciler) accept(ctx context.Context, s *syncState) (controller.Result, error) {
+	creds, err := r.resolveCredentials(ctx, s.GitRepo)
+	if err != nil {
+		return controller.Result{RequeueAfter: wait.Jitter(s.interval, pollingJitter)}, err
 	}
+	s.creds = creds
 	return controller.Result{}, nil
 }
 
-func (r *Reconciler) credentials(s *syncState) Credentials {
-	return Credentials{CABundle: s.Spec.CABundle, InsecureSkipTLS: s.Spec.InsecureSkipTLSverify}
-}
+// credentials returns the credentials accept resolved.
+func (r *Reconciler) credentials(s *syncState) Credentials { return s.creds }
 
 // poll finds the commit to deploy with an ls-remote shared by every GitRepo of the repository.
 func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result, error) {
 	var res controller.Result
 	if s.Spec.DisablePolling {
+		if t, ok := webhookTarget(s); ok {
+			s.target = t
+			return res, nil
+		}
 		if s.Status.Commit != "" && s.Generation == s.Status.ObservedGeneration {
 			s.target = target{commit: s.Status.Commit}
 			return res, nil
@@ -136,7 +149,7 @@ func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result,
 	} else {
 		res.RequeueAfter = wait.Jitter(s.interval, pollingJitter)
 	}
-	refs, err := r.fetchers.For(s.Spec.Repo, r.credentials(s)).Refs(ctx, s.interval/2, s.interval)
+	refs, err := r.fetchers.For(s.Spec.Repo, r.credentials(s)).Refs(ctx, refsMaxAge(s, r.clock.Now()), s.interval)
 	if err != nil {
 		s.pollErr = err
 		var be *BackoffError

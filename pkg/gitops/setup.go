@@ -3,10 +3,12 @@ package gitops
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
 	"github.com/fleetapi/fleet/pkg/controller"
@@ -33,6 +35,9 @@ type Options struct {
 	Workers int
 	// TempDir is where commits are checked out (default: the system temporary directory).
 	TempDir string
+	// Webhook, when set, is connected to this controller: its verified push notifications trigger
+	// the GitRepos they name (webhook.go).
+	Webhook *Webhook
 }
 
 // NewController returns the GitRepo controller, watching GitRepos through opts.Factory.
@@ -56,12 +61,20 @@ func NewController(opts Options) (*controller.Controller, error) {
 		writer: bundleWriter{client: opts.Client, recorder: opts.Recorder},
 		clock:  clock.RealClock{}, tmpDir: opts.TempDir, failed: map[types.NamespacedName]failedSync{},
 	}
+	r.webhooks = newWebhookInbox()
 	c, err := controller.New(controller.Config{Name: ControllerName, Reconciler: r, Workers: opts.Workers})
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Watch(informer.Informer(), controller.GenerationOrMetadataChanged); err != nil {
 		return nil, err
+	}
+	if opts.Webhook != nil {
+		if err := informer.Informer().AddIndexers(cache.Indexers{repoURLIndex: indexByRepoURL}); err != nil {
+			return nil, fmt.Errorf("gitops: webhook index: %w", err)
+		}
+		opts.Webhook.connect(&webhookDeps{indexer: informer.Informer().GetIndexer(), secrets: opts.Secrets,
+			inbox: r.webhooks, enqueue: c.Enqueue, clock: r.clock})
 	}
 	// A GitRepoRestriction or Policy that appears, changes or goes re-checks the GitRepos it gates.
 	restrictions := opts.Factory.Fleet().V1alpha1().GitRepoRestrictions()
@@ -81,20 +94,24 @@ const resyncPeriod = 10 * time.Hour
 
 // Start runs the sync-loop controllers of this package against the API at cfg (the server's
 // loopback configuration) until ctx is done, reading Secrets with secrets (nil: none). It returns
-// once the caches are synced.
-func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter) error {
+// once the caches are synced, with the handler of the git webhook endpoint (Webhook).
+func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) (http.Handler, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 100
 	cfg.UserAgent = "fleet-apiserver/controllers"
 	cs, err := versioned.NewForConfig(cfg)
 	if err != nil {
-		return fmt.Errorf("controllers: %w", err)
+		return nil, fmt.Errorf("controllers: %w", err)
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
-	c, err := NewController(Options{Client: cs, Factory: factory, Secrets: secrets})
+	webhook := &Webhook{}
+	c, err := NewController(Options{Client: cs, Factory: factory, Secrets: secrets, Recorder: recorder, Webhook: webhook})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	factory.Start(ctx.Done())
-	return c.Start(ctx)
+	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	return webhook, nil
 }

@@ -20,8 +20,10 @@ const (
 
 // summarize is the one place that sets a GitRepo's conditions, commit and display from the outcome
 // of a reconcile; it writes status only when it changed (polling the same commit writes nothing).
-func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.Result, err error) error {
+func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.Result, err error) (serr error) {
 	st := *s.Status.DeepCopy()
+	recordWebhook(s, &st)
+	defer func() { r.webhookHandled(s, err, serr) }()
 	now := r.clock.Now()
 	reason := controller.ReasonOf(err)
 	msg := ""

@@ -108,5 +108,18 @@ func (e *env) createSecret(name string, typ corev1.SecretType, data map[string][
 	}
 }
 
+// updateSecret replaces the data of Secret name in the environment's namespace.
+func (e *env) updateSecret(name string, data map[string][]byte) {
+	e.t.Helper()
+	s, err := e.kube.CoreV1().Secrets(e.ns).Get(e.ctx(), name, metav1.GetOptions{})
+	if err != nil {
+		e.t.Fatalf("get secret %s: %v", name, err)
+	}
+	s.Data = data
+	if _, err := e.kube.CoreV1().Secrets(e.ns).Update(e.ctx(), s, metav1.UpdateOptions{}); err != nil {
+		e.t.Fatalf("update secret %s: %v", name, err)
+	}
+}
+
 // fleetURL is fleet-apiserver's own address (not through the aggregator), e.g. for webhooks.
 func fleetURL() string { return shared.fleet.URL() }

@@ -1,6 +1,7 @@
 package gitserver
 
 import (
+	"encoding/pem"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -30,6 +31,7 @@ type Server struct {
 	URL string
 
 	mu       sync.Mutex
+	tls      bool
 	user     string
 	password string
 	failing  map[string]int
@@ -43,6 +45,12 @@ type Option func(*Server)
 // WithBasicAuth requires these credentials on every request.
 func WithBasicAuth(user, password string) Option {
 	return func(s *Server) { s.user, s.password = user, password }
+}
+
+// WithTLS serves HTTPS with net/http/httptest's self-signed certificate for 127.0.0.1 and
+// example.com (CACert returns it; it is the same for every server).
+func WithTLS() Option {
+	return func(s *Server) { s.tls = true }
 }
 
 // NewHTTP starts `git http-backend` behind net/http/cgi on 127.0.0.1; it stops at cleanup.
@@ -60,16 +68,30 @@ func NewHTTP(t testing.TB, opts ...Option) *Server {
 		Path: gitPath, Args: []string{"http-backend"},
 		Env: []string{"GIT_PROJECT_ROOT=" + s.Root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + s.Root},
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.serve(rec, r, backend)
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status})
 		s.mu.Unlock()
 	}))
+	if s.tls {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	t.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL
 	return s
+}
+
+// CACert returns the server's self-signed certificate in PEM, to use as a caBundle, or nil without
+// WithTLS.
+func (s *Server) CACert() []byte {
+	if !s.tls {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, backend http.Handler) {

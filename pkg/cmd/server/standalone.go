@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,8 @@ import (
 
 // In standalone mode the server is its own identity provider: one admin bearer token, kept in the data
 // dir (mode 0600) and written into admin.kubeconfig, maps to a member of system:masters. Anonymous
-// requests may read the health endpoints and nothing else.
+// requests may read the health endpoints and, with the controllers on, reach the git webhook
+// endpoint (webhook.go), and nothing else.
 
 const (
 	adminTokenFile = "admin-token"
@@ -58,7 +60,7 @@ func (o *Options) applyStandalone(cfg *genericapiserver.RecommendedConfig) error
 		bearertoken.New(tokenfile.New(map[string]*user.DefaultInfo{token: admin})),
 		anonymous.NewAuthenticator(nil),
 	)
-	health, err := path.NewAuthorizer(healthPaths)
+	health, err := path.NewAuthorizer(append(slices.Clone(healthPaths), o.anonymousWebhookPaths()...))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/controller"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
 	"github.com/fleetapi/fleet/pkg/gitops"
+	"github.com/fleetapi/fleet/pkg/helmops"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -112,6 +113,7 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	// request timeout (a minute).
 	serverConfig.ShutdownWatchTerminationGracePeriod = shutdownWatchGracePeriod
 
+	o.allowWebhookAnonymously()
 	if err := o.RecommendedOptions.ApplyTo(serverConfig); err != nil {
 		return nil, err
 	}
@@ -150,14 +152,24 @@ func (o *Options) Run(ctx context.Context) error {
 		})
 	}
 	if o.Controllers {
-		secrets, err := secretGetter(cfg.GenericConfig.ClientConfig)
+		core, err := coreClient(cfg.GenericConfig.ClientConfig)
 		if err != nil {
 			return err
 		}
+		secrets := secretGetter(core)
+		webhook := mountWebhook(server.GenericAPIServer)
 		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
 			go func() {
-				if err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets); err != nil {
+				h, err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, gitops.ControllerName))
+				if err != nil {
 					klog.ErrorS(err, "Starting the controllers")
+					return
+				}
+				webhook.serve(h)
+			}()
+			go func() {
+				if err := helmops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, helmops.ControllerName)); err != nil {
+					klog.ErrorS(err, "Starting the HelmOp controller")
 				}
 			}()
 			return nil
@@ -166,17 +178,35 @@ func (o *Options) Run(ctx context.Context) error {
 	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
 }
 
-// secretGetter returns how the controllers read Secrets: from the core API of the cluster the server
-// runs behind (core, from --kubeconfig or in-cluster), or nowhere in standalone mode (core is nil).
-func secretGetter(core *rest.Config) (controller.SecretGetter, error) {
-	if core == nil {
-		return controller.NoSecrets{}, nil
+// coreClient returns the controllers' client of the core API of the cluster the server runs behind
+// (cfg from --kubeconfig or in-cluster), or nil in standalone mode (cfg is nil).
+func coreClient(cfg *rest.Config) (kubernetes.Interface, error) {
+	if cfg == nil {
+		return nil, nil
 	}
-	core = rest.CopyConfig(core)
-	core.UserAgent = "fleet-apiserver/controllers"
-	cs, err := kubernetes.NewForConfig(core)
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = "fleet-apiserver/controllers"
+	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("core client for Secrets: %w", err)
+		return nil, fmt.Errorf("core client: %w", err)
 	}
-	return controller.KubeSecrets{Client: cs}, nil
+	return cs, nil
+}
+
+// secretGetter returns how the controllers read Secrets: from the core API, or nowhere in standalone
+// mode (core is nil).
+func secretGetter(core kubernetes.Interface) controller.SecretGetter {
+	if core == nil {
+		return controller.NoSecrets{}
+	}
+	return controller.KubeSecrets{Client: core}
+}
+
+// eventRecorder returns where a controller's events go: core/v1 Events in the cluster the server runs
+// behind (and the log), or only the log in standalone mode, which has no Events API.
+func eventRecorder(ctx context.Context, core kubernetes.Interface, component string) controller.EventRecorder {
+	if core == nil {
+		return controller.LogRecorder{Component: component}
+	}
+	return controller.NewKubeRecorder(ctx, core, component)
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -21,11 +23,16 @@ const (
 // Registry is a read-only OCI registry served on 127.0.0.1.
 type Registry struct {
 	// Host is "127.0.0.1:<port>"; charts are at oci://<Host>/<repository>/<chart name>.
-	Host      string
-	server    *httptest.Server
+	Host   string
+	server *httptest.Server
+
+	mu        sync.Mutex
 	blobs     map[string][]byte
 	manifests map[string]map[string][]byte // repository -> tag or digest -> manifest
 	tags      map[string][]string
+	auth      basicAuth
+	// tagRequests counts the tag lists answered.
+	tagRequests int
 }
 
 type descriptor struct {
@@ -51,8 +58,24 @@ func digest(data []byte) string {
 func NewRegistry(t testing.TB, repository string, dirs ...string) *Registry {
 	t.Helper()
 	r := &Registry{blobs: map[string][]byte{}, manifests: map[string]map[string][]byte{}, tags: map[string][]string{}}
+	r.Add(t, repository, dirs...)
+	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.server.Close)
+	r.Host = strings.TrimPrefix(r.server.URL, "http://")
+	return r
+}
+
+// Add pushes the charts in dirs under oci://<Host>/<repository>/<chart name>:<version>; they are
+// served from the next request on.
+func (r *Registry) Add(t testing.TB, repository string, dirs ...string) {
+	t.Helper()
+	var added []Packaged
 	for _, d := range dirs {
-		p := Package(t, d)
+		added = append(added, Package(t, d))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range added {
 		cfg, err := json.Marshal(p.Metadata)
 		if err != nil {
 			t.Fatal(err)
@@ -74,16 +97,34 @@ func NewRegistry(t testing.TB, repository string, dirs ...string) *Registry {
 		tag := strings.ReplaceAll(p.Metadata.Version, "+", "_")
 		r.manifests[name][tag] = m
 		r.manifests[name][digest(m)] = m
-		r.tags[name] = append(r.tags[name], tag)
+		if !slices.Contains(r.tags[name], tag) {
+			r.tags[name] = append(r.tags[name], tag)
+		}
 	}
-	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.server.Close)
-	r.Host = strings.TrimPrefix(r.server.URL, "http://")
-	return r
+}
+
+// RequireBasicAuth makes every later request need these credentials (401 with a Basic challenge
+// otherwise, which registry clients answer with the credentials).
+func (r *Registry) RequireBasicAuth(username, password string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.auth = basicAuth{username: username, password: password}
+}
+
+// TagRequests returns how many tag lists were answered (how often clients looked for versions).
+func (r *Registry) TagRequests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tagRequests
 }
 
 func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	if !r.auth.allows(w, req) {
+		return
+	}
 	p := strings.TrimPrefix(req.URL.Path, "/v2/")
 	if req.URL.Path == "/v2/" || req.URL.Path == "/v2" {
 		w.WriteHeader(http.StatusOK)
@@ -99,6 +140,7 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 			http.NotFound(w, req)
 			return
 		}
+		r.tagRequests++
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"name": name, "tags": tags})
 		return

@@ -2,10 +2,12 @@ package chartserver
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/repo"
@@ -17,38 +19,42 @@ type Repo struct {
 	// URL is the repository URL, without a trailing slash.
 	URL    string
 	server *httptest.Server
+
+	mu     sync.Mutex
+	files  map[string][]byte
+	charts []Packaged
+	auth   basicAuth
+	// indexRequests counts the requests for index.yaml that were answered.
+	indexRequests int
 }
 
 // NewRepo serves the charts in dirs as a chart repository until the test ends.
 func NewRepo(t testing.TB, dirs ...string) *Repo {
 	t.Helper()
-	files := map[string][]byte{}
-	var charts []Packaged
-	for _, d := range dirs {
-		p := Package(t, d)
-		charts = append(charts, p)
-		files["/"+p.File] = p.Data
-	}
-	r := &Repo{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-		data, ok := files[req.URL.Path]
-		if !ok {
-			http.NotFound(w, req)
-			return
-		}
-		if strings.HasSuffix(req.URL.Path, ".yaml") {
-			w.Header().Set("Content-Type", "application/x-yaml")
-		} else {
-			w.Header().Set("Content-Type", "application/gzip")
-		}
-		_, _ = w.Write(data)
-	})
-	r.server = httptest.NewServer(mux)
+	r := &Repo{files: map[string][]byte{}}
+	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.server.Close)
 	r.URL = r.server.URL
+	r.Add(t, dirs...)
+	return r
+}
+
+// Add packages the charts in dirs and publishes them: they are in index.yaml from the next
+// request on (like `helm package` + `helm repo index --merge` on a real repository).
+func (r *Repo) Add(t testing.TB, dirs ...string) {
+	t.Helper()
+	var added []Packaged
+	for _, d := range dirs {
+		added = append(added, Package(t, d))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range added {
+		r.charts = append(r.charts, p)
+		r.files["/"+p.File] = p.Data
+	}
 	index := repo.NewIndexFile()
-	for _, c := range charts {
+	for _, c := range r.charts {
 		sum := sha256.Sum256(c.Data)
 		if err := index.MustAdd(c.Metadata, c.File, r.URL, hex.EncodeToString(sum[:])); err != nil {
 			t.Fatal(err)
@@ -60,6 +66,57 @@ func NewRepo(t testing.TB, dirs ...string) *Repo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files["/index.yaml"] = data
-	return r
+	r.files["/index.yaml"] = data
+}
+
+// RequireBasicAuth makes every later request need these credentials (401 otherwise).
+func (r *Repo) RequireBasicAuth(username, password string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.auth = basicAuth{username: username, password: password}
+}
+
+// IndexRequests returns how many requests for index.yaml were answered (with the index).
+func (r *Repo) IndexRequests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.indexRequests
+}
+
+func (r *Repo) serve(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.auth.allows(w, req) {
+		return
+	}
+	data, ok := r.files[req.URL.Path]
+	if !ok {
+		http.NotFound(w, req)
+		return
+	}
+	if strings.HasSuffix(req.URL.Path, ".yaml") {
+		r.indexRequests++
+		w.Header().Set("Content-Type", "application/x-yaml")
+	} else {
+		w.Header().Set("Content-Type", "application/gzip")
+	}
+	_, _ = w.Write(data)
+}
+
+// basicAuth checks HTTP basic credentials; the zero value allows everything.
+type basicAuth struct{ username, password string }
+
+// allows answers 401 and reports false when req lacks the credentials.
+func (a basicAuth) allows(w http.ResponseWriter, req *http.Request) bool {
+	if a.username == "" && a.password == "" {
+		return true
+	}
+	u, p, ok := req.BasicAuth()
+	if ok && subtle.ConstantTimeCompare([]byte(u), []byte(a.username)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(p), []byte(a.password)) == 1 {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Basic realm="chartserver"`)
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+	return false
 }

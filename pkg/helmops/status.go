@@ -1,0 +1,80 @@
+package helmops
+
+import (
+	"context"
+	"errors"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/controller"
+)
+
+// summarize is the one place that sets a HelmOp's conditions, version and display from the outcome
+// of a reconcile; it writes status only when it changed (polling that resolves the same version
+// writes nothing).
+func (r *Reconciler) summarize(ctx context.Context, s *opState, _ controller.Result, err error) error {
+	st := *s.Status.DeepCopy()
+	now := r.clock.Now()
+	reason := controller.ReasonOf(err)
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	if s.saved {
+		if st.Version != s.version {
+			st.LastPollingTime = metav1.NewTime(now)
+		}
+		st.Version = s.version
+	}
+
+	conds := &st.Conditions
+	if reason == ReasonCredentialsUnavailable {
+		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
+	} else {
+		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
+	}
+	switch {
+	case s.pollErr != nil:
+		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, repositoryReasonOrNoMatch(s.pollErr), s.pollErr.Error(), now)
+	case s.polled && s.interval == 0:
+		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, ReasonPollingDisabled,
+			"polling is disabled; the version is resolved when the HelmOp changes", now)
+	case s.polled:
+		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionTrue, ReasonPolled, "", now)
+	}
+	if err == nil {
+		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
+		st.Display.Message, st.Display.Error = "", false
+	} else {
+		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, msg, now)
+		st.Display.Message, st.Display.Error = msg, true
+	}
+
+	if equality.Semantic.DeepEqual(st, s.Status) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		if old := controller.FindCondition(s.Status.Conditions, v1alpha1.ConditionReady); old == nil || old.Message != msg {
+			r.recorder.Eventf(s.HelmOp, controller.EventWarning, reason, "%s", msg)
+		}
+	}
+	op := s.HelmOp.DeepCopy()
+	op.Status = st
+	updated, uerr := r.client.FleetV1alpha1().HelmOps(op.Namespace).UpdateStatus(ctx, op, metav1.UpdateOptions{})
+	if uerr != nil {
+		return uerr
+	}
+	s.HelmOp = updated
+	return nil
+}
+
+// repositoryReasonOrNoMatch is the Polled reason of a failed look at the repository.
+func repositoryReasonOrNoMatch(err error) string {
+	if errors.Is(err, ErrNoVersionMatches) {
+		return ReasonNoVersionMatches
+	}
+	return repositoryReason(err)
+}
