@@ -16,6 +16,8 @@ import (
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
 )
@@ -49,6 +51,11 @@ func (f *Fetcher) newEnv(plainHTTP bool) (*env, error) {
 	s.RepositoryConfig = filepath.Join(dir, "repositories.yaml")
 	s.RepositoryCache = filepath.Join(dir, "cache")
 	s.RegistryConfig = filepath.Join(dir, "registry.json")
+	if f.Root != "" {
+		// In the controllers no Helm plugin of the server's user may act as a getter for a URL that a
+		// repository chose (git+…, s3://…): plugins come from an empty directory.
+		s.PluginsDirectory = filepath.Join(dir, "plugins")
+	}
 	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig)}
 	if plainHTTP || f.PlainHTTP {
 		opts = append(opts, registry.ClientOptPlainHTTP())
@@ -210,19 +217,29 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for _, d := range ch.Metadata.Dependencies {
-		if local, ok := strings.CutPrefix(d.Repository, "file://"); ok {
-			if !filepath.IsAbs(local) {
-				local = filepath.Join(chartDir, local)
+	// file:// dependencies are relative to the chart, but Helm resolves them in the copy it works on:
+	// check each against Root from the chart's own directory and hand Helm that absolute path.
+	local := map[int]string{}
+	for i, d := range ch.Metadata.Dependencies {
+		if p, ok := strings.CutPrefix(d.Repository, "file://"); ok {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(chartDir, p)
 			}
-			if err := f.confined(local); err != nil {
+			if err := f.confined(p); err != nil {
 				return nil, fmt.Errorf("helm: chart %s: dependency %s: %w", ch.Name(), d.Name, err)
 			}
+			if resolved, err := filepath.EvalSymlinks(p); err == nil {
+				p = resolved
+			}
+			local[i] = p
 		}
 	}
 	work := filepath.Join(e.dir, "deps", ch.Name())
 	if err := copyDir(chartDir, work); err != nil {
 		return nil, err
+	}
+	if err := pinLocalDependencies(filepath.Join(work, "Chart.yaml"), local); err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ch.Name(), err)
 	}
 	plain := f.PlainHTTP
 	for _, d := range ch.Metadata.Dependencies {
@@ -274,4 +291,36 @@ func (f *Fetcher) confined(path string) error {
 		return fmt.Errorf("local charts must be inside the repository")
 	}
 	return nil
+}
+
+// pinLocalDependencies rewrites the repository of the dependencies at the given indexes of the
+// Chart.yaml at path to file://<absolute path>.
+func pinLocalDependencies(path string, local map[int]string) error {
+	if len(local) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var chart map[string]any
+	if err := yaml.Unmarshal(data, &chart); err != nil {
+		return fmt.Errorf("Chart.yaml: %w", err)
+	}
+	deps, _ := chart["dependencies"].([]any)
+	for i, p := range local {
+		if i >= len(deps) {
+			return fmt.Errorf("Chart.yaml: dependency %d not found", i)
+		}
+		d, ok := deps[i].(map[string]any)
+		if !ok {
+			return fmt.Errorf("Chart.yaml: dependency %d is not a mapping", i)
+		}
+		d["repository"] = "file://" + p
+	}
+	out, err := yaml.Marshal(chart)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }

@@ -58,3 +58,40 @@ func TestRootConfinesLocalCharts(t *testing.T) {
 		t.Errorf("without Root the CLI may use any local dependency: %v", err)
 	}
 }
+
+// TestLocalDependencies: a relative file:// dependency resolves from the chart's own directory (not
+// from the copy Helm works on) and is packaged; with Root, one that climbs out of the root through
+// enough .. to reach any absolute path is refused.
+func TestLocalDependencies(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("common/Chart.yaml", "apiVersion: v2\nname: common\nversion: 0.1.0\n")
+	write("a/b/c/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: common\n  version: 0.1.0\n  repository: file://../../../../common\n")
+	f := &Fetcher{Root: root}
+	files, err := f.Dependencies(context.Background(), filepath.Join(root, "a/b/c/app"))
+	if err != nil {
+		t.Fatalf("a file:// dependency inside the repository must resolve: %v", err)
+	}
+	if _, ok := files["charts/common-0.1.0.tgz"]; !ok {
+		t.Fatalf("files = %v, want charts/common-0.1.0.tgz", len(files))
+	}
+
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "Chart.yaml"), []byte("apiVersion: v2\nname: secret\nversion: 0.1.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := strings.Repeat("../", strings.Count(filepath.Join(root, "a/b/c/escape"), "/")+2)
+	write("a/b/c/escape/Chart.yaml", "apiVersion: v2\nname: escape\nversion: 1.0.0\ndependencies:\n- name: secret\n  version: 0.1.0\n  repository: file://"+up+strings.TrimPrefix(outside, "/")+"\n")
+	if _, err := f.Dependencies(context.Background(), filepath.Join(root, "a/b/c/escape")); err == nil || !strings.Contains(err.Error(), "inside the repository") {
+		t.Fatalf("a file:// dependency climbing out of the root: err = %v, want a refusal", err)
+	}
+}
