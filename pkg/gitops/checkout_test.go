@@ -52,6 +52,18 @@ func TestResolve(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://ghp_t0ken@example.com/r.git": "https://***@example.com/r.git",
+		"ssh://git@example.com/r.git":         "ssh://git@example.com/r.git",
+		"https://example.com/r.git":           "https://example.com/r.git",
+	} {
+		if got := RedactURL(raw); got != want {
+			t.Errorf("RedactURL(%s) = %s, want %s", raw, got, want)
+		}
+		if got := redact("fetching " + raw + ": failed"); got != "fetching "+want+": failed" {
+			t.Errorf("redact(%s) = %s", raw, got)
+		}
+	}
 	if got := RedactURL("https://u:p4ss@example.com/r.git"); got != "https://u:***@example.com/r.git" {
 		t.Fatalf("RedactURL = %s", got)
 	}

@@ -51,17 +51,32 @@ type redactedError struct{ err error }
 
 var userinfoRE = regexp.MustCompile(`(://[^/@\s:]+):[^/@\s]*@`)
 
-func (e redactedError) Error() string { return userinfoRE.ReplaceAllString(e.err.Error(), "$1:***@") }
+// httpUserRE matches a user name without password in an http(s) URL, where it is usually a token
+// (https://<token>@github.com/…).
+var httpUserRE = regexp.MustCompile(`(https?://)[^/@\s:]+@`)
+
+func (e redactedError) Error() string { return redact(e.err.Error()) }
+
+// redact hides the credentials of every URL in s.
+func redact(s string) string {
+	return httpUserRE.ReplaceAllString(userinfoRE.ReplaceAllString(s, "$1:***@"), "$1***@")
+}
 func (e redactedError) Unwrap() error { return e.err }
 
-// RedactURL replaces the password of a URL with "***".
+// RedactURL replaces the password of a URL with "***", and the user name of an http(s) URL without
+// password (a token, usually) too; ssh://git@host keeps its user name.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return redact(raw)
+	}
+	if u.User == nil {
 		return raw
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "***")
+	} else if u.Scheme == "http" || u.Scheme == "https" {
+		u.User = url.User("***")
 	}
 	return strings.Replace(u.String(), "%2A%2A%2A", "***", 1)
 }

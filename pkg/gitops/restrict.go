@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -32,7 +33,9 @@ func (r *Reconciler) restrict(_ context.Context, s *syncState) (controller.Resul
 	}
 	eff, err := policy.ForGitRepo(&s.Spec, rs, ps)
 	if err != nil {
-		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %w", err))
+		// The message quotes the repo, which may carry credentials.
+		msg := strings.ReplaceAll(err.Error(), s.Spec.Repo, RedactURL(s.Spec.Repo))
+		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %s", msg))
 	}
 	s.Spec.ServiceAccount, s.Spec.ClientSecretName = eff.ServiceAccount, eff.ClientSecretName
 	return controller.Result{}, nil

@@ -47,6 +47,13 @@ func TestRestrictionsGateGitRepos(t *testing.T) {
 		t.Fatalf("the Status column must say why:\n%s", out)
 	}
 
+	// A refusal quotes the repo, but not a token in it.
+	e.createGitRepo("token-url", v1alpha1.GitRepoSpec{Repo: "https://s3cr3t-t0ken@evil.example/x.git", Branch: "main"})
+	if c := e.waitCondition("token-url", v1alpha1.ConditionAccepted, "False", gitops.ReasonRestricted); strings.Contains(c.Message, "s3cr3t") ||
+		!strings.Contains(c.Message, "https://***@evil.example/x.git") {
+		t.Fatalf("the refusal must redact the URL's credentials: %q", c.Message)
+	}
+
 	// Allowing the repository re-checks the GitRepo without touching it.
 	rr.AllowedRepoPatterns = append(rr.AllowedRepoPatterns, `http://127\.0\.0\.1:\d+/gated\.git`)
 	if _, err := e.cs.FleetV1alpha1().GitRepoRestrictions(e.ns).Update(e.ctx(), rr, metav1.UpdateOptions{}); err != nil {
