@@ -33,6 +33,8 @@ func TestRequeueFor(t *testing.T) {
 		{"generic backs off", poll, NewGeneric("Oops", errors.New("x")), Requeue{RateLimited: true}},
 		{"untyped backs off", Result{}, errors.New("x"), Requeue{RateLimited: true}},
 		{"wrapped stalling", Result{}, errors.Join(NewStalling("Bad", errors.New("x"))), Requeue{}},
+		{"stalling whose status write failed retries", Result{}, errors.Join(NewStalling("Bad", errors.New("x")),
+			NewGeneric(ReasonStatusWriteFailed, errors.New("conflict"))), Requeue{RateLimited: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

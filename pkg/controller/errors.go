@@ -69,6 +69,10 @@ func errString(err error) string {
 // ReasonFailed is the reason of errors that carry none.
 const ReasonFailed = "Failed"
 
+// ReasonStatusWriteFailed is the reason of a failed status write of the skeleton's summarize; it
+// requeues with backoff even when a step stalled, so the outcome gets recorded.
+const ReasonStatusWriteFailed = "StatusWriteFailed"
+
 // ReasonOf returns the reason carried by err (the outermost ReasonError), or ReasonFailed.
 func ReasonOf(err error) string {
 	var re ReasonError
@@ -100,6 +104,9 @@ func RequeueFor(res Result, err error) Requeue {
 	var w *Waiting
 	var s *Stalling
 	switch {
+	case statusWriteFailed(err):
+		// The outcome was not recorded (a conflict, say): try again soon, whatever the step said.
+		return Requeue{RateLimited: true}
 	case errors.As(err, &s):
 		return Requeue{After: res.RequeueAfter}
 	case errors.As(err, &w):
@@ -111,4 +118,29 @@ func RequeueFor(res Result, err error) Requeue {
 	default:
 		return Requeue{RateLimited: true}
 	}
+}
+
+// statusWriteFailed reports whether err holds a failed status write of the skeleton.
+func statusWriteFailed(err error) bool {
+	found := false
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil || found {
+			return
+		}
+		if g, ok := e.(*Generic); ok && g.Reason == ReasonStatusWriteFailed {
+			found = true
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range u.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return found
 }

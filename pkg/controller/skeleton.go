@@ -64,7 +64,7 @@ func Run[T metav1.Object](ctx context.Context, key types.NamespacedName, s Skele
 			return
 		}
 		if serr := s.Summarize(ctx, obj, res, err); serr != nil {
-			err = errors.Join(err, NewGeneric(ReasonFailed, fmt.Errorf("status of %s: %w", key, serr)))
+			err = errors.Join(err, NewGeneric(ReasonStatusWriteFailed, fmt.Errorf("status of %s: %w", key, serr)))
 		}
 	}()
 	if s.Finalizer != "" && !slices.Contains(obj.GetFinalizers(), s.Finalizer) {
