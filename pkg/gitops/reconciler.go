@@ -37,9 +37,11 @@ type Reconciler struct {
 	clock    clock.Clock
 	tmpDir   string
 
-	// restrictions and policies gate GitRepos of their namespace (restrict.go).
+	// restrictions and policies gate GitRepos of their namespace (restrict.go); applied is what
+	// they made of each GitRepo's spec at its last sync (guarded by mu).
 	restrictions listers.GitRepoRestrictionLister
 	policies     listers.PolicyLister
+	applied      map[types.NamespacedName]string
 
 	// webhooks holds verified push notifications until a reconcile handles them (webhook.go).
 	webhooks *webhookInbox
@@ -68,6 +70,8 @@ type syncState struct {
 	creds Credentials
 	// webhook is the GitRepo's verified push notification waiting to be handled, if any.
 	webhook *webhookPush
+	// defaulted says that a GitRepoRestriction or Policy filled in the service account or secret.
+	defaulted bool
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
@@ -111,6 +115,7 @@ func (r *Reconciler) setFinalizers(ctx context.Context, s *syncState, finalizers
 func (r *Reconciler) finalize(ctx context.Context, s *syncState) error {
 	r.forget(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
 	r.webhooks.forget(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
+	r.recordApplied(types.NamespacedName{Namespace: s.Namespace, Name: s.Name}, nil)
 	if err := r.writer.deleteAll(ctx, s.GitRepo); err != nil {
 		return err
 	}
@@ -172,7 +177,8 @@ func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result,
 func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result, error) {
 	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
 	st := s.Status
-	if s.target.commit == st.Commit && s.Generation == st.ObservedGeneration && s.Spec.ForceSyncGeneration == st.UpdateGeneration {
+	if s.target.commit == st.Commit && s.Generation == st.ObservedGeneration && s.Spec.ForceSyncGeneration == st.UpdateGeneration &&
+		!r.effectiveChanged(key, s) {
 		return controller.Result{}, nil // status.commit only moves on success
 	}
 	if f, ok := r.failedFor(key, s); ok {
@@ -189,6 +195,7 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 		return controller.Result{}, err
 	}
 	r.forget(key)
+	r.recordApplied(key, s)
 	s.synced = true
 	r.recorder.Eventf(s.GitRepo, controller.EventNormal, "Synced", "bundles saved for commit %s", shortCommit(s.target.commit))
 	return controller.Result{}, nil

@@ -37,8 +37,41 @@ func (r *Reconciler) restrict(_ context.Context, s *syncState) (controller.Resul
 		msg := strings.ReplaceAll(err.Error(), s.Spec.Repo, RedactURL(s.Spec.Repo))
 		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %s", msg))
 	}
+	s.defaulted = eff.ServiceAccount != s.Spec.ServiceAccount || eff.ClientSecretName != s.Spec.ClientSecretName
 	s.Spec.ServiceAccount, s.Spec.ClientSecretName = eff.ServiceAccount, eff.ClientSecretName
 	return controller.Result{}, nil
+}
+
+// effective identifies what restrict made of the spec that reaches the Bundles.
+func effective(s *syncState) string { return s.Spec.ServiceAccount + "\x00" + s.Spec.ClientSecretName }
+
+// effectiveChanged reports whether a GitRepoRestriction or Policy changed what the GitRepo's Bundles
+// get (a default service account) since its last sync, so its commit is synced again although
+// neither the commit nor the spec moved. After a restart the server does not know what it applied
+// before: a GitRepo that takes a default is synced once again (unchanged Bundles are not written);
+// a default that was removed while the server was down reaches the Bundles at the next commit.
+func (r *Reconciler) effectiveChanged(key types.NamespacedName, s *syncState) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prev, ok := r.applied[key]
+	if !ok {
+		return s.defaulted
+	}
+	return prev != effective(s)
+}
+
+// recordApplied remembers what the last successful sync applied ("" forgets it).
+func (r *Reconciler) recordApplied(key types.NamespacedName, s *syncState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.applied == nil {
+		r.applied = map[types.NamespacedName]string{}
+	}
+	if s == nil {
+		delete(r.applied, key)
+		return
+	}
+	r.applied[key] = effective(s)
 }
 
 // gitReposOf maps a GitRepoRestriction or Policy to the GitRepos of its namespace, which it gates.

@@ -15,7 +15,7 @@ import (
 // GitRepoRestriction is refused (Accepted=False, Stalled), the git server is never asked, and no Bundle
 // is created; changing the restriction to allow it re-checks the GitRepo at once and it syncs. A Policy
 // that requires a service account refuses a GitRepo without one, and its default service account
-// lets it through and reaches the Bundles.
+// lets it through and reaches the Bundles, also when it changes later.
 func TestRestrictionsGateGitRepos(t *testing.T) {
 	e := newEnv(t)
 	git := gitserver.NewHTTP(t)
@@ -81,4 +81,17 @@ func TestRestrictionsGateGitRepos(t *testing.T) {
 	if b.Spec.ServiceAccount != "deployer" {
 		t.Fatalf("the Policy's default service account must reach the Bundle, got %q", b.Spec.ServiceAccount)
 	}
+
+	// A changed default reaches the Bundles of the same commit: no push, no edit of the GitRepo.
+	p, err = e.cs.FleetV1alpha1().Policies(e.ns).Get(e.ctx(), "tenants", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.GitRepo.DefaultServiceAccount = "deployer-v2"
+	if _, err := e.cs.FleetV1alpha1().Policies(e.ns).Update(e.ctx(), p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the new default service account on the Bundle", func() (bool, error) {
+		return e.bundles("needs-sa")["needs-sa-app"].Spec.ServiceAccount == "deployer-v2", nil
+	}, func() string { return e.describe("needs-sa") })
 }
