@@ -13,9 +13,15 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
+// cloneTimeout bounds one clone (go-git's PlainClone: dial, the SSH handshake included, see
+// sshDial; fetch; checkout of the branch), so that a slow server or a huge repository cannot hold a worker. A
+// variable, so that tests can shorten it.
+var cloneTimeout = 5 * time.Minute
+
 // checkout clones repo at t into a new directory under tmpDir ("" for the system default) and
 // returns it with the commit checked out. Branches and tags are cloned shallow (depth 1, single
-// branch, no tags); a bare commit id needs the history, so it is cloned in full.
+// branch, no tags); a bare commit id needs the history, so it is cloned in full. A clone that takes
+// longer than cloneTimeout fails with reason CloneFailed.
 func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t target) (dir, commit string, err error) {
 	dir, err = os.MkdirTemp(tmpDir, "fleet-gitrepo-")
 	if err != nil {
@@ -30,9 +36,15 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	if err != nil {
 		return "", "", err
 	}
+	timeout := cloneTimeout
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	proxyOpts, release := sshDial(ctx, repo)
+	defer release()
 	opts := &git.CloneOptions{
 		URL: repo, Auth: auth, CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
-		Tags: git.NoTags,
+		Tags: git.NoTags, ProxyOptions: proxyOpts,
 	}
 	if t.ref != "" {
 		opts.ReferenceName, opts.SingleBranch, opts.Depth = plumbing.ReferenceName(t.ref), true, 1
@@ -41,6 +53,9 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	r, err := git.PlainCloneContext(ctx, dir, false, opts)
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
+		if te := exceeded(parent, ctx, "clone", timeout); te != nil {
+			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", RedactURL(repo), te)}
+		}
 		return "", "", classifyGitError(repo, err)
 	}
 	if t.ref == "" {

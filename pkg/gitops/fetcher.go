@@ -39,14 +39,15 @@ func NewFetchers() *Fetchers {
 	return &Fetchers{Clock: clock.RealClock{}, MaxBackoff: DefaultMaxBackoff, fetchers: map[string]*Fetcher{}}
 }
 
-// For returns the shared Fetcher of url with creds.
+// For returns the shared Fetcher of url with creds. It never waits for a git server: the sweep of
+// idle fetchers reads lastUsed, which fs.mu guards, not a fetcher's own lock.
 func (fs *Fetchers) For(url string, creds Credentials) *Fetcher {
 	key := creds.digest(url)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	now := fs.Clock.Now()
 	for k, f := range fs.fetchers {
-		if k != key && f.idleSince(now) > idleFetcherTTL {
+		if k != key && now.Sub(f.lastUsed) > idleFetcherTTL {
 			delete(fs.fetchers, k)
 		}
 	}
@@ -55,7 +56,7 @@ func (fs *Fetchers) For(url string, creds Credentials) *Fetcher {
 		f = &Fetcher{url: url, creds: creds, clock: fs.Clock, maxBackoff: fs.MaxBackoff}
 		fs.fetchers[key] = f
 	}
-	f.touch(now)
+	f.lastUsed = now
 	return f
 }
 
@@ -67,21 +68,35 @@ func (fs *Fetchers) Len() int {
 }
 
 // Fetcher lists the refs of one repository (go-git ls-remote, in memory), caching the result and
-// backing off exponentially while the repository fails. Calls are single-flight.
+// backing off exponentially while the repository fails. Calls are single-flight: one ls-remote at a
+// time, run in a goroutine of its own and bounded by lsRemoteTimeout; the callers wait for it only
+// as long as their own contexts allow.
 type Fetcher struct {
 	url        string
 	creds      Credentials
 	clock      clock.Clock
 	maxBackoff time.Duration
 
+	// lastUsed is guarded by the pool's mu (Fetchers.For), so that the sweep never waits here.
+	lastUsed time.Time
+
+	// mu guards the fields below. It is never held across network I/O.
 	mu          sync.Mutex
-	lastUsed    time.Time
 	refs        map[string]string
 	fetchedAt   time.Time
 	failures    int
 	lastErr     error
 	nextAttempt time.Time
 	attempts    []time.Time
+	// flight is the ls-remote in progress, nil when none.
+	flight *flight
+}
+
+// flight is one ls-remote; done is closed once refs and err are set.
+type flight struct {
+	done chan struct{}
+	refs map[string]string
+	err  error
 }
 
 // BackoffError is returned while a failing repository is backing off; Err is the last failure.
@@ -102,30 +117,61 @@ func (e *BackoffError) Unwrap() error { return e.Err }
 // result younger than maxAge if there is one. After a failure, no network call is made before the
 // backoff is over — min(base·2^(failures-1), MaxBackoff) after the failed attempt; meanwhile, and
 // for the failing call itself, a *BackoffError wrapping the classified failure is returned.
+//
+// A call that finds an ls-remote in progress joins it. Whoever waits returns ctx.Err() as soon as
+// ctx is done; the ls-remote itself goes on (bounded by lsRemoteTimeout) and its result is kept for
+// the next call.
 func (f *Fetcher) Refs(ctx context.Context, maxAge, base time.Duration) (map[string]string, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	now := f.clock.Now()
 	if f.failures == 0 && f.refs != nil && now.Sub(f.fetchedAt) < maxAge {
-		return f.refs, nil
+		refs := f.refs
+		f.mu.Unlock()
+		return refs, nil
 	}
-	if f.failures > 0 && now.Before(f.nextAttempt) {
-		return nil, &BackoffError{Err: f.lastErr, Failures: f.failures, NextAttempt: f.nextAttempt}
+	fl := f.flight
+	if fl == nil {
+		if f.failures > 0 && now.Before(f.nextAttempt) {
+			err := &BackoffError{Err: f.lastErr, Failures: f.failures, NextAttempt: f.nextAttempt}
+			f.mu.Unlock()
+			return nil, err
+		}
+		f.attempts = append(f.attempts, now)
+		if len(f.attempts) > maxAttempts {
+			f.attempts = f.attempts[len(f.attempts)-maxAttempts:]
+		}
+		fl = &flight{done: make(chan struct{})}
+		f.flight = fl
+		// The ls-remote outlives a caller that gives up: its context keeps ctx's values, not its
+		// cancellation, and lsRemote bounds it.
+		go f.fetch(context.WithoutCancel(ctx), fl, now, base)
 	}
-	f.attempts = append(f.attempts, now)
-	if len(f.attempts) > maxAttempts {
-		f.attempts = f.attempts[len(f.attempts)-maxAttempts:]
+	f.mu.Unlock()
+	select {
+	case <-fl.done:
+		return fl.refs, fl.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
+}
+
+// fetch runs the ls-remote of fl, started at now, and records its outcome.
+func (f *Fetcher) fetch(ctx context.Context, fl *flight, now time.Time, base time.Duration) {
 	refs, err := lsRemote(ctx, f.url, f.creds)
 	observeFetch("ls-remote", f.clock.Since(now), err)
+	f.mu.Lock()
 	if err != nil {
 		f.failures++
 		f.lastErr = err
 		f.nextAttempt = now.Add(backoff(base, f.failures, f.maxBackoff))
-		return nil, &BackoffError{Err: err, Failures: f.failures, NextAttempt: f.nextAttempt}
+		fl.err = &BackoffError{Err: err, Failures: f.failures, NextAttempt: f.nextAttempt}
+	} else {
+		f.refs, f.fetchedAt, f.failures, f.lastErr = refs, now, 0, nil
+		fl.refs = refs
 	}
-	f.refs, f.fetchedAt, f.failures, f.lastErr = refs, now, 0, nil
-	return refs, nil
+	f.flight = nil
+	f.mu.Unlock()
+	close(fl.done)
 }
 
 // Attempts returns the times of the last ls-remote attempts (network calls), oldest first.
@@ -133,18 +179,6 @@ func (f *Fetcher) Attempts() []time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]time.Time(nil), f.attempts...)
-}
-
-func (f *Fetcher) touch(now time.Time) {
-	f.mu.Lock()
-	f.lastUsed = now
-	f.mu.Unlock()
-}
-
-func (f *Fetcher) idleSince(now time.Time) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return now.Sub(f.lastUsed)
 }
 
 // backoff returns min(base·2^(failures-1), maxDelay).
@@ -162,23 +196,59 @@ func backoff(base time.Duration, failures int, maxDelay time.Duration) time.Dura
 	return min(d, maxDelay)
 }
 
-// gitTimeoutSeconds bounds one git network operation, as Fleet's git client timeout.
-const gitTimeoutSeconds = 30
+// lsRemoteTimeout bounds one ls-remote over every transport, from the dial (the SSH handshake
+// included, see sshDial) to the last ref, as Fleet's git client timeout. A variable, so that tests
+// can shorten it.
+var lsRemoteTimeout = 30 * time.Second
+
+// timeoutError is a git operation stopped by its bound. It is a context.DeadlineExceeded.
+type timeoutError struct {
+	op    string
+	after time.Duration
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("%s did not finish within %s", e.op, e.after)
+}
+
+// Is makes errors.Is(err, context.DeadlineExceeded) hold.
+func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// exceeded returns the timeoutError of op when ctx, bounded to d below parent, has passed its
+// deadline while parent is still live; otherwise nil. It reads the deadline rather than ctx.Err():
+// a connection's deadline (sshDial) may fire before the context's own timer.
+func exceeded(parent, ctx context.Context, op string, d time.Duration) error {
+	if parent.Err() != nil {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); !ok || time.Now().Before(dl) {
+		return nil
+	}
+	return &timeoutError{op: op, after: d}
+}
 
 func lsRemote(ctx context.Context, url string, creds Credentials) (map[string]string, error) {
 	auth, err := creds.auth(url)
 	if err != nil {
 		return nil, err
 	}
-	// ListContext ignores ListOptions.Timeout; the context bounds the call.
-	ctx, cancel := context.WithTimeout(ctx, gitTimeoutSeconds*time.Second)
+	// ListContext ignores ListOptions.Timeout; the context bounds the call, and the connection of
+	// an SSH URL (whose handshake go-git runs without the context) gets its deadline.
+	timeout := lsRemoteTimeout
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	proxyOpts, release := sshDial(ctx, url)
+	defer release()
 	remote := git.NewRemote(memory.NewStorage(), &gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}})
 	list, err := remote.ListContext(ctx, &git.ListOptions{
 		Auth: auth, CABundle: creds.CABundle, InsecureSkipTLS: creds.InsecureSkipTLS,
-		PeelingOption: git.AppendPeeled,
+		PeelingOption: git.AppendPeeled, ProxyOptions: proxyOpts,
 	})
 	if err != nil {
+		if te := exceeded(parent, ctx, "ls-remote", timeout); te != nil {
+			return nil, &GitError{Reason: ReasonRepositoryUnreachable, Err: fmt.Errorf("git %s: %w", RedactURL(url), te)}
+		}
 		return nil, classifyGitError(url, err)
 	}
 	refs := make(map[string]string, len(list))

@@ -1,25 +1,31 @@
 package gitops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+	"golang.org/x/net/proxy"
 )
 
 // defaultSSHUser is the user of an SSH URL that names none, as in Fleet.
 const defaultSSHUser = "git"
 
-// sshAuth is go-git's public-key authentication with a connect timeout: go-git dials SSH without
-// the caller's context, so the timeout is what bounds an unreachable server.
+// sshAuth is go-git's public-key authentication with a connect timeout. go-git dials SSH without
+// the caller's context: the timeout bounds the TCP dial only, the rest of the handshake is bounded
+// by sshDial.
 type sshAuth struct {
 	*gitssh.PublicKeys
 	timeout time.Duration
@@ -66,7 +72,7 @@ func (c Credentials) sshAuth(repo string) (transport.AuthMethod, error) {
 	if err != nil {
 		return nil, &GitError{Reason: ReasonCredentialsUnavailable, Err: fmt.Errorf("%s: %w", c.what(KnownHostsKey), err)}
 	}
-	return &sshAuth{PublicKeys: keys, timeout: gitTimeoutSeconds * time.Second}, nil
+	return &sshAuth{PublicKeys: keys, timeout: lsRemoteTimeout}, nil
 }
 
 // checkSSH checks that the private key parses and known_hosts holds at least one valid line. Its
@@ -188,4 +194,73 @@ func checkHostKey(cb ssh.HostKeyCallback) ssh.HostKeyCallback {
 		}
 		return he
 	}
+}
+
+// boundedDialScheme is the proxy URL scheme of sshDial's dialer.
+const boundedDialScheme = "fleet-bounded-dial"
+
+// boundedDials holds the contexts of the SSH calls in progress, by the id sshDial puts in the
+// proxy URL.
+var (
+	boundedDials  sync.Map // string → context.Context
+	boundedDialID atomic.Uint64
+)
+
+func init() {
+	proxy.RegisterDialerType(boundedDialScheme, func(u *url.URL, _ proxy.Dialer) (proxy.Dialer, error) {
+		ctx, ok := boundedDials.Load(u.Host)
+		if !ok {
+			return nil, fmt.Errorf("ssh dial %s: the call has ended", u.Host)
+		}
+		return boundedDialer{ctx: ctx.(context.Context)}, nil
+	})
+}
+
+// sshDial returns the go-git proxy options that make the SSH connection of repo obey ctx, and a
+// function to call when the git operation has returned. For other transports it returns none.
+//
+// go-git v5 runs the SSH handshake (ssh.NewClientConn) on a connection without a deadline and
+// without the caller's context, and offers no dialer to plug in; only its proxy dialer, looked up
+// by URL scheme in golang.org/x/net/proxy, sees the connection. So the "proxy" here is no proxy:
+// it dials as go-git would (proxy.Dial, which honours ALL_PROXY), gives the connection ctx's deadline and closes it when ctx is done.
+// The handshake, and everything after it, cannot outlast ctx, and no goroutine is left behind.
+func sshDial(ctx context.Context, repo string) (transport.ProxyOptions, func()) {
+	if kind, err := transportOf(repo); err != nil || kind != transportSSH {
+		return transport.ProxyOptions{}, func() {}
+	}
+	id := strconv.FormatUint(boundedDialID.Add(1), 10)
+	boundedDials.Store(id, ctx)
+	return transport.ProxyOptions{URL: boundedDialScheme + "://" + id}, func() { boundedDials.Delete(id) }
+}
+
+// boundedDialer dials TCP connections bound to ctx (see sshDial).
+type boundedDialer struct{ ctx context.Context }
+
+var _ proxy.ContextDialer = boundedDialer{}
+
+// Dial is DialContext without a dial context of its own.
+func (d boundedDialer) Dial(network, addr string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, addr)
+}
+
+// DialContext dials addr within dialCtx and d.ctx; the connection gets d.ctx's deadline and is
+// closed when d.ctx is done.
+func (d boundedDialer) DialContext(dialCtx context.Context, network, addr string) (net.Conn, error) {
+	dialCtx, cancel := context.WithCancel(dialCtx)
+	defer cancel()
+	stop := context.AfterFunc(d.ctx, cancel)
+	defer stop()
+	// proxy.Dial is what go-git dials with when no proxy is configured: ALL_PROXY still applies.
+	conn, err := proxy.Dial(dialCtx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := d.ctx.Deadline(); ok {
+		if err := conn.SetDeadline(dl); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+	}
+	context.AfterFunc(d.ctx, func() { _ = conn.Close() })
+	return conn, nil
 }

@@ -22,7 +22,10 @@
 // when its spec, labels or finalizers change, when its Bundle changes or is deleted, and when the
 // server starts. Repository reads go through a Source shared by every HelmOp with the same
 // repository and credentials, which answers from a result younger than half the interval (a new
-// generation of the HelmOp reads afresh) and backs off exponentially (interval·2^(n-1), at most DefaultMaxBackoff) while the repository
+// generation of the HelmOp reads afresh), never holds a lock across a request (reads are
+// single-flight under their own deadline, DefaultFetchTimeout; each waiter gives up when its own
+// context ends), bounds what a repository may send (index.yaml size, OCI tags and pages), and
+// backs off exponentially (interval·2^(n-1), at most DefaultMaxBackoff) while the repository
 // fails; the Polled and Ready messages say how many attempts failed and when the next one is due.
 // Resolving the same version again writes nothing: neither the Bundle (its digest annotation
 // matches) nor the status (lastPollingTriggered moves only when the version changes).
@@ -35,12 +38,15 @@
 // Bundle of that name which the HelmOp did not create is never overwritten or deleted
 // (BundleConflict).
 //
-// Credentials: spec.helmSecretName names a Secret with username and password (basic auth) and
-// optionally cacerts, read through controller.SecretGetter. Standalone mode has none, so such a
+// Credentials: spec.helmSecretName names a Secret of type kubernetes.io/basic-auth (any other
+// type is refused, unlike Fleet, so that a HelmOp cannot send an arbitrary credential of its
+// namespace to a repository of its choosing) with username and password and optionally cacerts,
+// read through controller.SecretGetter. Standalone mode has none, so such a
 // HelmOp is Accepted=False (CredentialsUnavailable) there. Secret values never reach logs,
 // status, events or errors.
 //
-// Not supported yet: Policies (allowedHelmRepoPatterns, defaultHelmSecretName, …), cloning the
+// Not supported yet: Policies (allowedHelmSecretNames, allowedHelmRepoPatterns, … are not
+// enforced for HelmOps), cloning the
 // access Secret to the downstream cluster namespaces, aggregating BundleDeployment states into
 // the HelmOp's status (readyClusters, summary, display.state), webhooks, and OCI tags that are
 // not semver.

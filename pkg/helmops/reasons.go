@@ -21,8 +21,9 @@ const (
 	ReasonRepositoryUnreachable = "RepositoryUnreachable"
 	// ReasonAuthenticationFailed: the repository rejected the credentials, or asked for some.
 	ReasonAuthenticationFailed = "AuthenticationFailed"
-	// ReasonCredentialsUnavailable: spec.helmSecretName names a Secret that cannot be read (standalone
-	// mode has no Secrets API; or it does not exist, or has no username/password) (Accepted=False).
+	// ReasonCredentialsUnavailable: spec.helmSecretName names a Secret that cannot be used (standalone
+	// mode has no Secrets API; or it does not exist, is not of type kubernetes.io/basic-auth, or
+	// has no username, password or cacerts) (Accepted=False).
 	ReasonCredentialsUnavailable = "CredentialsUnavailable"
 	// ReasonInvalidSpec: the spec cannot be acted on (no chart, a version constraint that does not
 	// parse).

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -112,7 +113,8 @@ func (r *Reconciler) finalize(ctx context.Context, s *opState) error {
 	return nil
 }
 
-// accept checks the chart reference and reads the credentials of spec.helmSecretName.
+// accept checks the chart reference and reads the credentials of spec.helmSecretName, which must
+// be a Secret of type kubernetes.io/basic-auth.
 func (r *Reconciler) accept(ctx context.Context, s *opState) (controller.Result, error) {
 	h := s.Spec.Helm
 	if h == nil || (h.Chart == "" && !isOCI(h.Repo)) {
@@ -135,7 +137,15 @@ func (r *Reconciler) accept(ctx context.Context, s *opState) (controller.Result,
 		return controller.Result{}, controller.NewWaiting(ReasonCredentialsUnavailable,
 			fmt.Errorf("helmSecretName %q: reading the Secret: %w", name, err), s.retry)
 	}
-	s.creds.Username, s.creds.Password = string(sec.Data["username"]), string(sec.Data["password"])
+	// Only a Secret made for this is used: without the check, anyone who may write a HelmOp could
+	// name any Secret of the namespace that has username and password keys (a database
+	// credential) and have the controller send it to a repository URL of their choosing.
+	if sec.Type != corev1.SecretTypeBasicAuth {
+		return controller.Result{}, controller.NewWaiting(ReasonCredentialsUnavailable,
+			fmt.Errorf("helmSecretName %q: the Secret has type %q; only Secrets of type %q are used as repository credentials",
+				name, sec.Type, corev1.SecretTypeBasicAuth), s.retry)
+	}
+	s.creds.Username, s.creds.Password = string(sec.Data[corev1.BasicAuthUsernameKey]), string(sec.Data[corev1.BasicAuthPasswordKey])
 	s.creds.CABundle = sec.Data["cacerts"]
 	if s.creds.Username == "" && s.creds.Password == "" && len(s.creds.CABundle) == 0 {
 		return controller.Result{}, controller.NewWaiting(ReasonCredentialsUnavailable,

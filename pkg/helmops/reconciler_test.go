@@ -62,6 +62,13 @@ func newFixture(t *testing.T, secrets controller.SecretGetter, op *v1alpha1.Helm
 
 func (f *fixture) reconcile(name string) (controller.Result, error) {
 	f.t.Helper()
+	f.refresh()
+	return f.r.Reconcile(context.Background(), types.NamespacedName{Namespace: "ns", Name: name})
+}
+
+// refresh loads the listers from the clientset.
+func (f *fixture) refresh() {
+	f.t.Helper()
 	ctx := context.Background()
 	opList, err := f.client.FleetV1alpha1().HelmOps("ns").List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -85,7 +92,6 @@ func (f *fixture) reconcile(name string) (controller.Result, error) {
 	if err := f.bundles.Replace(items, ""); err != nil {
 		f.t.Fatal(err)
 	}
-	return f.r.Reconcile(ctx, types.NamespacedName{Namespace: "ns", Name: name})
 }
 
 func (f *fixture) helmOp(name string) *v1alpha1.HelmOp {
@@ -134,7 +140,7 @@ func TestReconcileReadsCredentialsFromTheSecret(t *testing.T) {
 		{name: "basic auth", secrets: secretMap{"ns/creds": basic("fleet", password)}, wantVersion: "1.2.0"},
 		{name: "wrong password", secrets: secretMap{"ns/creds": basic("fleet", "wrong-pw")}, wantReason: ReasonAuthenticationFailed, wantRequeue: time.Minute},
 		{name: "missing secret", secrets: secretMap{}, wantReason: ReasonCredentialsUnavailable, wantRequeue: time.Minute},
-		{name: "empty secret", secrets: secretMap{"ns/creds": {Data: map[string][]byte{"token": []byte(password)}}}, wantReason: ReasonCredentialsUnavailable, wantRequeue: time.Minute},
+		{name: "empty secret", secrets: secretMap{"ns/creds": {Type: corev1.SecretTypeBasicAuth, Data: map[string][]byte{"token": []byte(password)}}}, wantReason: ReasonCredentialsUnavailable, wantRequeue: time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
@@ -43,8 +44,21 @@ func (e *RepositoryError) Unwrap() error { return e.Err }
 // requestTimeout bounds one request to a repository, as Fleet's Helm client timeout.
 const requestTimeout = 30 * time.Second
 
-// maxIndexSize bounds an index.yaml (large public repositories serve a few tens of MiB).
-const maxIndexSize = 128 << 20
+// maxIndexSize bounds an index.yaml: large public repositories serve a few MiB to a few tens
+// of MiB; a larger one is refused rather than held in memory.
+const maxIndexSize = 50 << 20
+
+// Bounds of an OCI tag list, which the registry paginates with Link headers: more tags than
+// maxTags, or more pages than maxTagPages (a registry answering with tiny or empty pages), fail
+// with ErrTooManyTags instead of being followed forever. tagPageSize is the page size asked for.
+const (
+	maxTags     = 10000
+	maxTagPages = 1000
+	tagPageSize = 1000
+)
+
+// ErrTooManyTags is wrapped by the error of a tag list that exceeds maxTags or maxTagPages.
+var ErrTooManyTags = errors.New("too many tags")
 
 func (c Credentials) httpClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -177,14 +191,23 @@ func listTags(ctx context.Context, client *auth.Client, ref string) ([]string, e
 	}
 	repo.Client = client
 	repo.PlainHTTP = isLoopback(repo.Reference.Registry)
+	repo.TagListPageSize, repo.TagListMaxPages = tagPageSize, maxTagPages
 	var tags []string
 	err = repo.Tags(ctx, "", func(page []string) error {
+		if len(tags)+len(page) > maxTags {
+			return fmt.Errorf("%w: more than %d", ErrTooManyTags, maxTags)
+		}
 		for _, t := range page {
 			tags = append(tags, strings.ReplaceAll(t, "_", "+"))
 		}
 		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrTooManyTags):
+		return nil, fail(ReasonRepositoryUnreachable, fmt.Errorf("listing tags: %w", err))
+	case errors.Is(err, errdef.ErrTooManyPages):
+		return nil, fail(ReasonRepositoryUnreachable, fmt.Errorf("listing tags: %w: more than %d pages", ErrTooManyTags, maxTagPages))
+	case err != nil:
 		var er *errcode.ErrorResponse
 		if errors.As(err, &er) {
 			switch er.StatusCode {

@@ -33,6 +33,12 @@ func TestAllowWebhookAnonymously(t *testing.T) {
 	o = NewOptions(io.Discard)
 	o.RecommendedOptions.Authorization = nil // standalone: its own authorizer (standalone.go)
 	o.allowWebhookAnonymously()
+	if o.RecommendedOptions.Authorization != nil {
+		t.Fatal("standalone mode has no delegated authorization to open the path in")
+	}
+	if got := o.anonymousWebhookPaths(); !slices.Equal(got, []string{webhookPath}) {
+		t.Fatalf("standalone anonymous webhook paths = %v, want exactly [%s]", got, webhookPath)
+	}
 }
 
 // TestWebhookEndpointBeforeControllers: the endpoint is mounted before the controllers start; until
