@@ -10,10 +10,12 @@ import (
 	gitconfig "github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/storage/memory"
 	"k8s.io/utils/clock"
+
+	"github.com/fleetapi/fleet/pkg/controller"
 )
 
-// DefaultMaxBackoff caps the delay between ls-remote attempts of a failing repository.
-const DefaultMaxBackoff = 5 * time.Minute
+// DefaultMaxBackoff caps the delay between attempts on a failing repository.
+const DefaultMaxBackoff = controller.DefaultMaxBackoff
 
 // maxAttempts is how many attempt timestamps a Fetcher remembers.
 const maxAttempts = 16
@@ -100,18 +102,7 @@ type flight struct {
 }
 
 // BackoffError is returned while a failing repository is backing off; Err is the last failure.
-type BackoffError struct {
-	Err         error
-	Failures    int
-	NextAttempt time.Time
-}
-
-func (e *BackoffError) Error() string {
-	return fmt.Sprintf("%v (%d consecutive failures, next attempt at %s)", e.Err, e.Failures, e.NextAttempt.UTC().Format(time.RFC3339Nano))
-}
-
-// Unwrap returns the last failure.
-func (e *BackoffError) Unwrap() error { return e.Err }
+type BackoffError = controller.BackoffError
 
 // Refs returns the refs (name → commit; peeled tags as "refs/tags/x^{}") of the repository, from a
 // result younger than maxAge if there is one. After a failure, no network call is made before the
@@ -163,7 +154,7 @@ func (f *Fetcher) fetch(ctx context.Context, fl *flight, now time.Time, base tim
 	if err != nil {
 		f.failures++
 		f.lastErr = err
-		f.nextAttempt = now.Add(backoff(base, f.failures, f.maxBackoff))
+		f.nextAttempt = now.Add(controller.BackoffDelay(base, f.failures, f.maxBackoff))
 		fl.err = &BackoffError{Err: err, Failures: f.failures, NextAttempt: f.nextAttempt}
 	} else {
 		f.refs, f.fetchedAt, f.failures, f.lastErr = refs, now, 0, nil
@@ -179,21 +170,6 @@ func (f *Fetcher) Attempts() []time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]time.Time(nil), f.attempts...)
-}
-
-// backoff returns min(base·2^(failures-1), maxDelay).
-func backoff(base time.Duration, failures int, maxDelay time.Duration) time.Duration {
-	if base <= 0 {
-		base = time.Second
-	}
-	if maxDelay <= 0 {
-		maxDelay = DefaultMaxBackoff
-	}
-	d := base
-	for i := 1; i < failures && d < maxDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxDelay)
 }
 
 // lsRemoteTimeout bounds one ls-remote over every transport, from the dial (the SSH handshake

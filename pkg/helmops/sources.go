@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"k8s.io/utils/clock"
+
+	"github.com/fleetapi/fleet/pkg/controller"
 )
 
 // DefaultMaxBackoff caps the delay between attempts on a failing repository.
-const DefaultMaxBackoff = 5 * time.Minute
+const DefaultMaxBackoff = controller.DefaultMaxBackoff
 
 // DefaultFetchTimeout bounds one complete read of a repository (index.yaml, or every page of an
 // OCI tag list), whoever waits for it: a repository that hangs, or paginates forever, fails after
@@ -155,18 +157,7 @@ type read struct {
 const maxAttempts = 16
 
 // BackoffError is returned while a failing repository is backing off; Err is the last failure.
-type BackoffError struct {
-	Err         error
-	Failures    int
-	NextAttempt time.Time
-}
-
-func (e *BackoffError) Error() string {
-	return fmt.Sprintf("%v (%d consecutive failures, next attempt at %s)", e.Err, e.Failures, e.NextAttempt.UTC().Format(time.RFC3339Nano))
-}
-
-// Unwrap returns the last failure.
-func (e *BackoffError) Unwrap() error { return e.Err }
+type BackoffError = controller.BackoffError
 
 // Charts returns the published versions per chart name (for an OCI repository, the tags under
 // the name ""), from a result younger than maxAge if there is one, else from the read in flight
@@ -235,7 +226,7 @@ func (s *Source) run(rd *read, started time.Time, base time.Duration) {
 	if err != nil {
 		s.failures++
 		s.lastErr = err
-		s.nextAttempt = now.Add(backoff(base, s.failures, s.maxBackoff))
+		s.nextAttempt = now.Add(controller.BackoffDelay(base, s.failures, s.maxBackoff))
 		rd.err = &BackoffError{Err: err, Failures: s.failures, NextAttempt: s.nextAttempt}
 	} else {
 		s.charts, s.fetchedAt, s.failures, s.lastErr = charts, started, 0, nil
@@ -251,19 +242,4 @@ func (s *Source) Attempts() []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]time.Time(nil), s.attempts...)
-}
-
-// backoff returns min(base·2^(failures-1), maxDelay).
-func backoff(base time.Duration, failures int, maxDelay time.Duration) time.Duration {
-	if base <= 0 {
-		base = time.Second
-	}
-	if maxDelay <= 0 {
-		maxDelay = DefaultMaxBackoff
-	}
-	d := base
-	for i := 1; i < failures && d < maxDelay; i++ {
-		d *= 2
-	}
-	return min(d, maxDelay)
 }
