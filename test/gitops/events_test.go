@@ -41,7 +41,7 @@ func TestEventsBehindKubeAPIServer(t *testing.T) {
 	e.waitFor("Normal Synced event", eventFor("events", "Normal", "Synced"), func() string { return e.describe("events") })
 	e.waitFor("Warning BranchNotFound event", eventFor("no-branch", "Warning", "BranchNotFound"), func() string { return e.describe("no-branch") })
 
-	out, err := shared.kube.Kubectl(e.ctx(), "", "describe", "gitrepo", "-n", e.ns, "events")
+	out, err := shared.Kube.Kubectl(e.ctx(), "", "describe", "gitrepo", "-n", e.ns, "events")
 	if err != nil {
 		t.Fatal(err)
 	}

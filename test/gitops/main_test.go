@@ -13,7 +13,7 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopCluster()
+	shared.Stop()
 	framework.CleanupBinaries()
 	os.Exit(code)
 }

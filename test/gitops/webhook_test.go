@@ -59,7 +59,7 @@ type hookClient struct {
 // clusterHookClient reaches fleet-apiserver behind kube-apiserver directly, trusting its serving CA.
 func clusterHookClient(t *testing.T) *hookClient {
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(shared.fleet.ServingCA().CertPEM())
+	pool.AppendCertsFromPEM(shared.Fleet.ServingCA().CertPEM())
 	return &hookClient{t: t, base: fleetURL(), http: &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
