@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -136,5 +138,27 @@ func TestRunSkeleton(t *testing.T) {
 	}
 	if got := strings.Join(calls, " "); got != "finalize finalizers" || len(stored.Finalizers) != 0 {
 		t.Fatalf("deletion calls = %s, finalizers %v", got, stored.Finalizers)
+	}
+}
+
+type countingRecorder struct{ warnings []string }
+
+func (c *countingRecorder) Eventf(_ runtime.Object, typ, reason, format string, args ...any) {
+	if typ == EventWarning {
+		c.warnings = append(c.warnings, reason+": "+fmt.Sprintf(format, args...))
+	}
+}
+
+func TestWarnOnNewFailure(t *testing.T) {
+	rec := &countingRecorder{}
+	obj := &v1alpha1.GitRepo{}
+	same := []v1alpha1.GenericCondition{{Type: v1alpha1.ConditionReady, Message: "boom"}}
+	WarnOnNewFailure(rec, obj, nil, errors.New("boom"), "Bad", "boom")                 // first failure
+	WarnOnNewFailure(rec, obj, same, errors.New("boom"), "Bad", "boom")                // repeated: no event
+	WarnOnNewFailure(rec, obj, same, errors.New("worse"), "Bad", "worse")              // new message
+	WarnOnNewFailure(rec, obj, nil, nil, "", "")                                       // success
+	WarnOnNewFailure(rec, obj, nil, fmt.Errorf("x: %w", context.Canceled), "Bad", "x") // shutdown
+	if want := []string{"Bad: boom", "Bad: worse"}; fmt.Sprint(rec.warnings) != fmt.Sprint(want) {
+		t.Fatalf("warnings = %q, want %q", rec.warnings, want)
 	}
 }

@@ -1,11 +1,15 @@
 package controller
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 )
 
 // Event types, as in core/v1 Events.
@@ -49,4 +53,16 @@ func objectMeta(obj runtime.Object) klog.KMetadata {
 		return m
 	}
 	return nil
+}
+
+// WarnOnNewFailure records a Warning event for a failed reconcile whose message differs from the
+// Ready condition's in old (the status before it), so a failure that repeats on every poll is
+// recorded once, not per poll. A cancelled context (shutdown) is not a failure.
+func WarnOnNewFailure(rec EventRecorder, obj runtime.Object, old []v1alpha1.GenericCondition, err error, reason, msg string) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	if c := FindCondition(old, v1alpha1.ConditionReady); c == nil || c.Message != msg {
+		rec.Eventf(obj, EventWarning, reason, "%s", msg)
+	}
 }

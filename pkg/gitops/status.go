@@ -2,7 +2,6 @@ package gitops
 
 import (
 	"context"
-	"errors"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -74,11 +73,7 @@ func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.R
 	if equality.Semantic.DeepEqual(st, s.Status) {
 		return nil
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		if old := controller.FindCondition(s.Status.Conditions, v1alpha1.ConditionReady); old == nil || old.Message != msg {
-			r.recorder.Eventf(s.GitRepo, controller.EventWarning, reason, "%s", msg)
-		}
-	}
+	controller.WarnOnNewFailure(r.recorder, s.GitRepo, s.Status.Conditions, err, reason, msg)
 	gr := s.GitRepo.DeepCopy()
 	gr.Status = st
 	updated, uerr := r.client.FleetV1alpha1().GitRepos(gr.Namespace).UpdateStatus(ctx, gr, metav1.UpdateOptions{})

@@ -56,11 +56,7 @@ func (r *Reconciler) summarize(ctx context.Context, s *opState, _ controller.Res
 	if equality.Semantic.DeepEqual(st, s.Status) {
 		return nil
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		if old := controller.FindCondition(s.Status.Conditions, v1alpha1.ConditionReady); old == nil || old.Message != msg {
-			r.recorder.Eventf(s.HelmOp, controller.EventWarning, reason, "%s", msg)
-		}
-	}
+	controller.WarnOnNewFailure(r.recorder, s.HelmOp, s.Status.Conditions, err, reason, msg)
 	op := s.HelmOp.DeepCopy()
 	op.Status = st
 	updated, uerr := r.client.FleetV1alpha1().HelmOps(op.Namespace).UpdateStatus(ctx, op, metav1.UpdateOptions{})
