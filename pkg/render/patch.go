@@ -31,6 +31,11 @@ func Patch(original, patch []byte) ([]byte, PatchStyle, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("base: %w", err)
 	}
+	// The base is one Kubernetes object. The JSON-patch library also panics on some operations
+	// against a null document (a replace of the root with a null value, found by FuzzPatch).
+	if !bytes.HasPrefix(bytes.TrimSpace(origJSON), []byte("{")) {
+		return nil, "", fmt.Errorf("base: expected a mapping (one object)")
+	}
 	patchJSON, err := yaml.YAMLToJSON(patch)
 	if err != nil {
 		return nil, "", fmt.Errorf("patch: %w", err)
