@@ -2,6 +2,7 @@ package bundlereader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -12,6 +13,12 @@ import (
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/manifest"
 )
+
+// ErrChartUnavailable marks a failure to download a remote chart or a chart dependency (the
+// server is unreachable, refuses the credentials, or does not have the version yet). Such a failure
+// can pass without a change to the bundle, so the controllers retry it rather than give up on the
+// commit. Test it with errors.Is.
+var ErrChartUnavailable = errors.New("chart unavailable")
 
 // ChartFetcher fetches Helm charts and chart dependencies for the bundle reader. Package
 // bundlereader/helmchart implements it with the Helm SDK.

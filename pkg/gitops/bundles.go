@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,18 +28,24 @@ import (
 // except the commit, annotations), so an unchanged bundle is not rewritten on a new commit.
 const DigestAnnotation = "fleet.cattle.io/gitrepo-bundle-digest"
 
-// readBundles scans the checkout in dir as `fleet apply` would for gr at commit.
-func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string) ([]*v1alpha1.Bundle, error) {
+// readBundles scans the checkout in dir as `fleet apply` would for gr at commit. A chart that
+// cannot be downloaded is a Waiting error, retried after interval: the chart server may be down or
+// the credentials about to be fixed, while the commit itself is fine.
+func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, helm *helmCredentials, interval time.Duration) ([]*v1alpha1.Bundle, error) {
 	lbls := map[string]string{}
 	maps.Copy(lbls, gr.Labels)
 	lbls[v1alpha1.RepoLabel] = gr.Name
 	s := gr.Spec
+	// Remote charts and chart dependencies are fetched as `fleet apply` does; local ones only from
+	// inside the checkout.
+	charts := &helmchart.Fetcher{Root: dir}
+	if helm != nil {
+		charts.Auth = helm.auth(dir)
+	}
 	opts := bundlereader.Options{
 		Name: gr.Name, Paths: scanPaths(dir, s.Paths), BaseDir: dir, Namespace: gr.Namespace,
 		Labels: lbls, Commit: commit, GitTargets: s.Targets, HaveGitTargets: true,
-		// Remote charts and chart dependencies are fetched as `fleet apply` does; local ones only
-		// from inside the checkout.
-		Charts: &helmchart.Fetcher{Root: dir},
+		Charts: charts,
 		// Values files too: a fleet.yaml must not read the server's files (its admin kubeconfig is YAML).
 		Root: dir,
 		Overrides: bundlereader.Overrides{
@@ -46,22 +54,44 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string) 
 			CorrectDrift: s.CorrectDrift,
 		},
 	}
+	if len(s.Bundles) > 0 {
+		opts.Paths, opts.DrivenScan = drivenPaths(dir, s.Bundles), true
+	}
 	results, err := bundlereader.Read(ctx, opts)
 	if err != nil {
-		reason := ReasonInvalidBundle
-		if errors.Is(err, bundlereader.ErrNoResources) {
-			reason = ReasonNoResources
-		}
 		// Name files relative to the repository, not the temporary checkout.
 		msg := strings.ReplaceAll(err.Error(), dir+"/", "")
 		msg = strings.ReplaceAll(msg, dir, "/")
-		return nil, controller.NewStalling(reason, &checkoutError{msg: fmt.Sprintf("commit %s: %s", shortCommit(commit), msg), err: err})
+		cerr := &checkoutError{msg: fmt.Sprintf("commit %s: %s", shortCommit(commit), msg), err: err}
+		switch {
+		case errors.Is(err, bundlereader.ErrChartUnavailable):
+			cerr.msg = helm.explain(cerr.msg)
+			return nil, controller.NewWaiting(ReasonChartUnavailable, cerr, interval)
+		case errors.Is(err, bundlereader.ErrNoResources):
+			return nil, controller.NewStalling(ReasonNoResources, cerr)
+		}
+		return nil, controller.NewStalling(ReasonInvalidBundle, cerr)
 	}
 	out := make([]*v1alpha1.Bundle, 0, len(results))
 	for _, r := range results {
 		out = append(out, r.Bundle)
 	}
 	return out, nil
+}
+
+// drivenPaths turns spec.bundles into the driven-scan entries of the checkout in dir
+// ("base:options", as `fleet apply --driven-scan` takes them). Both parts are confined by
+// construction: base to the checkout, options to base (API validation refuses ":" and "..").
+func drivenPaths(dir string, bundles []v1alpha1.BundlePath) []string {
+	out := make([]string, 0, len(bundles))
+	for _, b := range bundles {
+		e := filepath.Join(dir, filepath.Clean("/"+filepath.FromSlash(b.Base)))
+		if b.Options != "" {
+			e += ":" + strings.TrimPrefix(filepath.Clean("/"+filepath.FromSlash(b.Options)), "/")
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // checkoutError is an error of the bundle reader with file names relative to the repository.

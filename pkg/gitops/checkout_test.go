@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -93,7 +94,7 @@ func TestCheckoutReadsBundlesOfTheCommit(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "ns"},
 		Spec:       v1alpha1.GitRepoSpec{Paths: []string{"apps/*"}, Targets: []v1alpha1.GitTarget{{ClusterGroup: "prod"}}},
 	}
-	bundles, err := readBundles(context.Background(), gr, dir, commit)
+	bundles, err := readBundles(context.Background(), gr, dir, commit, nil, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestBadFleetYAMLNamesFileAndLine(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "app", "fleet.yaml"), "namespace: x\nhelm:\n  values: [unclosed\n")
 	writeFile(t, filepath.Join(dir, "app", "cm.yaml"), configMap)
-	_, err := readBundles(context.Background(), &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}, dir, "0123456789abcdef")
+	_, err := readBundles(context.Background(), &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}}, dir, "0123456789abcdef", nil, time.Second)
 	if !controller.IsStalling(err) || controller.ReasonOf(err) != ReasonInvalidBundle {
 		t.Fatalf("want a stalling InvalidBundle error, got %v", err)
 	}

@@ -129,16 +129,9 @@ func (r *Reconciler) resolveCredentials(ctx context.Context, gr *v1alpha1.GitRep
 		}
 		return creds, nil
 	}
-	secret, err := r.secrets.GetSecret(ctx, gr.Namespace, name)
-	switch {
-	case errors.Is(err, controller.ErrNoSecretsAPI):
-		return creds, unavailable(fmt.Errorf("clientSecretName %q: %w", name, err))
-	case apierrors.IsNotFound(err):
-		return creds, unavailable(fmt.Errorf("clientSecretName %q: secret %s/%s not found", name, gr.Namespace, name))
-	case apierrors.IsForbidden(err):
-		return creds, unavailable(fmt.Errorf("clientSecretName %q: the server may not read it: %w", name, err))
-	case err != nil:
-		return creds, controller.NewGeneric(ReasonCredentialsUnavailable, fmt.Errorf("clientSecretName %q: read secret: %w", name, err))
+	secret, err := r.readSecret(ctx, gr.Namespace, "clientSecretName", name)
+	if err != nil {
+		return creds, err
 	}
 	creds.Secret = name
 	switch secret.Type {
@@ -175,6 +168,24 @@ func (r *Reconciler) resolveCredentials(ctx context.Context, gr *v1alpha1.GitRep
 }
 
 func unavailable(err error) error { return controller.NewStalling(ReasonCredentialsUnavailable, err) }
+
+// readSecret reads the Secret name of namespace that the spec field names. A Secret that cannot be
+// had is a Stalling CredentialsUnavailable error naming the field and the Secret (checked again at
+// the polling interval); a Secrets API that cannot be reached is a Generic error, retried.
+func (r *Reconciler) readSecret(ctx context.Context, namespace, field, name string) (*corev1.Secret, error) {
+	secret, err := r.secrets.GetSecret(ctx, namespace, name)
+	switch {
+	case errors.Is(err, controller.ErrNoSecretsAPI):
+		return nil, unavailable(fmt.Errorf("%s %q: %w", field, name, err))
+	case apierrors.IsNotFound(err):
+		return nil, unavailable(fmt.Errorf("%s %q: secret %s/%s not found", field, name, namespace, name))
+	case apierrors.IsForbidden(err):
+		return nil, unavailable(fmt.Errorf("%s %q: the server may not read it: %w", field, name, err))
+	case err != nil:
+		return nil, controller.NewGeneric(ReasonCredentialsUnavailable, fmt.Errorf("%s %q: read secret: %w", field, name, err))
+	}
+	return secret, nil
+}
 
 // secretKey returns the non-empty value of key in secret, or an error naming both.
 func secretKey(secret *corev1.Secret, key string) ([]byte, error) {

@@ -36,8 +36,10 @@
 // Credentials (credentials.go, ssh.go): basic-auth and ssh-auth Secrets read through a
 // controller.SecretGetter (the core API behind kube-apiserver; none in standalone mode, where such
 // GitRepos are Accepted=False); SSH needs known_hosts. Remote charts and chart dependencies are
-// fetched, local ones only from inside the checkout.
+// fetched, local ones only from inside the checkout, with the credentials of helmSecretName or
+// helmSecretNameForPaths (helmauth.go) sent only to URLs that helmRepoURLRegex matches; a chart
+// that cannot be downloaded is retried (ChartUnavailable), not held against the commit.
 //
-// Not supported yet: helmSecretName(ForPaths), OCI storage, the driven scan (spec.bundles), and
-// aggregating BundleDeployment states into the GitRepo's status. docs/gitops.md has the details.
+// Not supported yet: OCI storage, credentials for chart dependencies, and aggregating
+// BundleDeployment states into the GitRepo's status. docs/gitops.md has the details.
 package gitops

@@ -29,6 +29,9 @@ const (
 	ReasonInvalidBundle = "InvalidBundle"
 	// ReasonNoResources: the paths of the commit hold no bundle.
 	ReasonNoResources = "NoResources"
+	// ReasonChartUnavailable: a remote chart of a bundle could not be downloaded (the chart server is
+	// unreachable, refuses the credentials, or lacks the version); retried at the polling interval.
+	ReasonChartUnavailable = "ChartUnavailable"
 	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository.
 	ReasonUnsafeContent = "UnsafeContent"
 	// ReasonBundleWriteFailed: creating, updating or deleting a Bundle failed.

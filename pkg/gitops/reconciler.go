@@ -68,6 +68,8 @@ type syncState struct {
 	interval time.Duration
 	// creds are the credentials of the repository, resolved by accept.
 	creds Credentials
+	// helm are the chart credentials of helmSecretName(ForPaths), resolved by accept (nil: none).
+	helm *helmCredentials
 	// webhook is the GitRepo's verified push notification waiting to be handled, if any.
 	webhook *webhookPush
 	// defaulted says that a GitRepoRestriction or Policy filled in the service account or secret.
@@ -123,8 +125,8 @@ func (r *Reconciler) finalize(ctx context.Context, s *syncState) error {
 	return nil
 }
 
-// accept resolves the GitRepo's credentials (credentials.go): the Secret of spec.clientSecretName
-// is read on every reconcile, so a changed Secret is used at the next poll. A GitRepo whose
+// accept resolves the GitRepo's credentials (credentials.go, helmauth.go): the Secrets of
+// spec.clientSecretName and spec.helmSecretName(ForPaths) are read on every reconcile, so a changed Secret is used at the next poll. A GitRepo whose
 // credentials cannot be had is Stalled and checked again at the polling interval, so that creating
 // or fixing the Secret is noticed (Secrets are not watched).
 func (r *Reconciler) accept(ctx context.Context, s *syncState) (controller.Result, error) {
@@ -133,6 +135,9 @@ func (r *Reconciler) accept(ctx context.Context, s *syncState) (controller.Resul
 		return controller.Result{RequeueAfter: wait.Jitter(s.interval, pollingJitter)}, err
 	}
 	s.creds = creds
+	if s.helm, err = r.resolveHelmCredentials(ctx, s.GitRepo); err != nil {
+		return controller.Result{RequeueAfter: wait.Jitter(s.interval, pollingJitter)}, err
+	}
 	return controller.Result{}, nil
 }
 
@@ -212,7 +217,7 @@ func (r *Reconciler) syncCommit(ctx context.Context, s *syncState) error {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	s.target.commit = commit
-	bundles, err := readBundles(ctx, s.GitRepo, dir, commit)
+	bundles, err := readBundles(ctx, s.GitRepo, dir, commit, s.helm, s.interval)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,11 @@ package helmchart
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,7 +34,31 @@ type Fetcher struct {
 	// controllers set it to the checkout of a commit, so a repository cannot read the server's own
 	// files into a Bundle; the CLI leaves it empty.
 	Root string
+	// Auth, when set, gives the credentials for the remote chart that the bundle in bundleDir pulls
+	// from url (the chart repository URL, or the chart's own URL or oci:// reference), nil for none.
+	// They are used for that chart only, never for its dependencies, and Helm sends them only to
+	// the host of url. The controllers decide here which credentials a repository may use.
+	Auth func(bundleDir, url string) *Auth
 }
+
+// Auth is a credential for a chart repository or an OCI registry. String prints no secret.
+type Auth struct {
+	Username, Password string
+	// CABundle (PEM), when set, is the only set of CAs the server's certificate is checked against.
+	CABundle              []byte
+	InsecureSkipTLSVerify bool
+}
+
+// String describes a without its values.
+func (a *Auth) String() string {
+	if a == nil {
+		return "Auth{}"
+	}
+	return fmt.Sprintf("Auth{basic=%t caBundle=%t insecureSkipTLSVerify=%t}", a.Username != "" || a.Password != "", len(a.CABundle) > 0, a.InsecureSkipTLSVerify)
+}
+
+// GoString is String, for %#v.
+func (a *Auth) GoString() string { return a.String() }
 
 var _ bundlereader.ChartFetcher = (*Fetcher)(nil)
 
@@ -42,7 +69,7 @@ type env struct {
 	registry *registry.Client
 }
 
-func (f *Fetcher) newEnv(plainHTTP bool) (*env, error) {
+func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth) (*env, error) {
 	dir, err := os.MkdirTemp("", "fleet-helm-")
 	if err != nil {
 		return nil, err
@@ -59,6 +86,29 @@ func (f *Fetcher) newEnv(plainHTTP bool) (*env, error) {
 	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig)}
 	if plainHTTP || f.PlainHTTP {
 		opts = append(opts, registry.ClientOptPlainHTTP())
+	}
+	if auth != nil {
+		if auth.Username != "" || auth.Password != "" {
+			opts = append(opts, registry.ClientOptBasicAuth(auth.Username, auth.Password))
+		}
+		if len(auth.CABundle) > 0 || auth.InsecureSkipTLSVerify {
+			tlsConfig := &tls.Config{InsecureSkipVerify: auth.InsecureSkipTLSVerify} //nolint:gosec // asked for by the GitRepo
+			if len(auth.CABundle) > 0 {
+				pool := x509.NewCertPool()
+				if !pool.AppendCertsFromPEM(auth.CABundle) {
+					_ = os.RemoveAll(dir)
+					return nil, fmt.Errorf("helm: the CA bundle holds no PEM certificate")
+				}
+				tlsConfig.RootCAs = pool
+				if err := os.WriteFile(filepath.Join(dir, "ca.pem"), auth.CABundle, 0o600); err != nil {
+					_ = os.RemoveAll(dir)
+					return nil, err
+				}
+			}
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = tlsConfig
+			opts = append(opts, registry.ClientOptHTTPClient(&http.Client{Transport: tr}))
+		}
 	}
 	rc, err := registry.NewClient(opts...)
 	if err != nil {
@@ -104,7 +154,15 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	if !strings.Contains(ref, "://") && repoURL == "" {
 		return f.localChart(ctx, baseDir, ref, h)
 	}
-	e, err := f.newEnv(isLoopback(ref) || isLoopback(repoURL))
+	var auth *Auth
+	if f.Auth != nil {
+		authURL := repoURL
+		if authURL == "" {
+			authURL = ref
+		}
+		auth = f.Auth(baseDir, authURL)
+	}
+	e, err := f.newEnv(isLoopback(ref) || isLoopback(repoURL), auth)
 	if err != nil {
 		return nil, err
 	}
@@ -116,11 +174,18 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	pull.DestDir = filepath.Join(e.dir, "pull")
 	pull.PlainHTTP = isLoopback(ref) || f.PlainHTTP
 	pull.SetRegistryClient(e.registry)
+	if auth != nil {
+		pull.Username, pull.Password = auth.Username, auth.Password
+		pull.InsecureSkipTLSverify = auth.InsecureSkipTLSVerify
+		if len(auth.CABundle) > 0 {
+			pull.CaFile = filepath.Join(e.dir, "ca.pem")
+		}
+	}
 	if err := os.MkdirAll(pull.DestDir, 0o755); err != nil {
 		return nil, err
 	}
 	if _, err := pull.Run(ref); err != nil {
-		return nil, fmt.Errorf("helm: pulling chart %s (repo %q, version %q): %w", ref, repoURL, h.Version, err)
+		return nil, fmt.Errorf("helm: pulling chart %s (repo %q, version %q): %w: %w", ref, repoURL, h.Version, bundlereader.ErrChartUnavailable, err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(pull.DestDir, "*.tgz"))
 	if len(matches) != 1 {
@@ -142,7 +207,7 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 	if err != nil {
 		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
 	}
-	e, err := f.newEnv(false)
+	e, err := f.newEnv(false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +261,7 @@ func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v
 
 // Dependencies implements bundlereader.ChartFetcher.
 func (f *Fetcher) Dependencies(ctx context.Context, chartDir string) (map[string][]byte, error) {
-	e, err := f.newEnv(false)
+	e, err := f.newEnv(false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +312,7 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 	}
 	rc := e.registry
 	if plain && !f.PlainHTTP {
-		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true)
+		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +328,7 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 		RepositoryCache:  e.settings.RepositoryCache,
 	}
 	if err := man.Update(); err != nil {
-		return nil, fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), err)
+		return nil, fmt.Errorf("helm: resolving dependencies of chart %s: %w: %w", ch.Name(), bundlereader.ErrChartUnavailable, err)
 	}
 	all, err := readDir(filepath.Join(work, "charts"), "charts")
 	if err != nil {

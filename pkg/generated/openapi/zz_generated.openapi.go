@@ -4279,7 +4279,7 @@ func schema_pkg_apis_fleet_v1alpha1_GitRepoSpec(ref common.ReferenceCallback) co
 					},
 					"helmRepoURLRegex": {
 						SchemaProps: spec.SchemaProps{
-							Description: "HelmRepoURLRegex restricts Helm credentials to repositories whose URL matches this regex. Credentials are not used if this is empty.",
+							Description: "HelmRepoURLRegex restricts Helm credentials to chart repositories whose URL matches this regex. It is required with helmSecretName(ForPaths): a GitRepo with Helm credentials and no regex is not accepted (Fleet sends the credentials to every chart URL then).",
 							Type:        []string{"string"},
 							Format:      "",
 						},

@@ -51,6 +51,35 @@ func TestValidateGitRepo(t *testing.T) {
 			mutate: func(g *v1alpha1.GitRepo) { g.Spec.Targets[0].ClusterGroupSelector = badSelector() },
 			want:   []wantErr{invalid("spec.targets[0].clusterGroupSelector.matchExpressions[0].operator")},
 		},
+		{name: "helm repo URL regex", mutate: func(g *v1alpha1.GitRepo) { g.Spec.HelmRepoURLRegex = `^https://charts\.example\.com/` }},
+		{
+			name:   "helm repo URL regex that does not compile",
+			mutate: func(g *v1alpha1.GitRepo) { g.Spec.HelmRepoURLRegex = "(" },
+			want:   []wantErr{invalid("spec.helmRepoURLRegex")},
+		},
+		{
+			name: "driven scan",
+			mutate: func(g *v1alpha1.GitRepo) {
+				g.Spec.Paths = nil
+				g.Spec.Bundles = []v1alpha1.BundlePath{{Base: "driven/helm"}, {Base: "./driven/kustomize", Options: "dev.yaml"}}
+			},
+		},
+		{
+			name: "driven scan and paths",
+			mutate: func(g *v1alpha1.GitRepo) {
+				g.Spec.Bundles = []v1alpha1.BundlePath{{Base: "driven/helm"}}
+			},
+			want: []wantErr{forbidden("spec.bundles")},
+		},
+		{
+			name: "driven scan entries that leave the repository or cannot be told apart",
+			mutate: func(g *v1alpha1.GitRepo) {
+				g.Spec.Paths = nil
+				g.Spec.Bundles = []v1alpha1.BundlePath{{Options: "a.yaml"}, {Base: "a:b"}, {Base: "../x"}, {Base: "/etc"}, {Base: "x", Options: "y/../../z.yaml"}}
+			},
+			want: []wantErr{required("spec.bundles[0].base"), invalid("spec.bundles[1].base"), invalid("spec.bundles[2].base"),
+				invalid("spec.bundles[3].base"), invalid("spec.bundles[4].options")},
+		},
 		{name: "name is required", mutate: func(g *v1alpha1.GitRepo) { g.Name = "" }, want: []wantErr{required("metadata.name")}},
 		{name: "namespace is required", mutate: func(g *v1alpha1.GitRepo) { g.Namespace = "" }, want: []wantErr{required("metadata.namespace")}},
 		{name: "name must be a DNS subdomain", mutate: func(g *v1alpha1.GitRepo) { g.Name = "Not_Valid" }, want: []wantErr{invalid("metadata.name")}},

@@ -1,0 +1,224 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
+	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart/chartserver"
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/manifest"
+)
+
+const chartFixtures = "../../test/fixtures/charts"
+
+func helmGitRepo(mutate func(*v1alpha1.GitRepoSpec)) *v1alpha1.GitRepo {
+	gr := &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}, Spec: v1alpha1.GitRepoSpec{Repo: httpsURL}}
+	mutate(&gr.Spec)
+	return gr
+}
+
+// TestResolveHelmCredentials: which Secrets and specs give chart credentials, and how the others
+// are refused (never with a value in the message).
+func TestResolveHelmCredentials(t *testing.T) {
+	secrets := fakeSecrets{secrets: map[string]*corev1.Secret{}}
+	for _, s := range []*corev1.Secret{
+		secret("helm", corev1.SecretTypeBasicAuth, map[string]string{"username": "reader", "password": testPassword}),
+		secret("opaque", corev1.SecretTypeOpaque, map[string]string{"username": "reader", "password": testPassword}),
+		secret("paths", corev1.SecretTypeOpaque, map[string]string{HelmSecretsPathKey: "apps/one:\n  username: one\n  password: " + testPassword + "\n" +
+			"./apps/two/:\n  username: two\n  password: p2\n  caBundle: " + "LS0tLS1CRUdJTg==" + "\n  insecureSkipVerify: true\n" +
+			"teams/*:\n  username: team\n  password: p3\n"}),
+		secret("paths-unknown-key", corev1.SecretTypeOpaque, map[string]string{HelmSecretsPathKey: "apps/one:\n  username: one\n  passwd: " + testPassword + "\n"}),
+		secret("paths-missing", corev1.SecretTypeOpaque, map[string]string{"other": "x"}),
+	} {
+		secrets.secrets["ns/"+s.Name] = s
+	}
+	r := &Reconciler{secrets: secrets}
+	const regex = `^http://127\.0\.0\.1:`
+
+	t.Run("none", func(t *testing.T) {
+		hc, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(func(*v1alpha1.GitRepoSpec) {}))
+		if hc != nil || err != nil {
+			t.Fatalf("= %v, %v; want nil, nil", hc, err)
+		}
+	})
+	t.Run("helmSecretName for every bundle", func(t *testing.T) {
+		hc, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(func(s *v1alpha1.GitRepoSpec) {
+			s.HelmSecretName, s.HelmRepoURLRegex = "helm", regex
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"", "apps/one", "x/y/z"} {
+			if a := hc.forBundle(p); a == nil || a.Username != "reader" || a.Password != testPassword {
+				t.Errorf("forBundle(%q) = %v", p, a)
+			}
+		}
+	})
+	t.Run("helmSecretNameForPaths wins, exact paths then patterns", func(t *testing.T) {
+		hc, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(func(s *v1alpha1.GitRepoSpec) {
+			s.HelmSecretName, s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "helm", "paths", regex
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"apps/one": "one", "./apps/one/": "one", "apps/two": "two", "teams/blue": "team", "teams/blue/x": "", "apps/three": "", "": ""}
+		for p, user := range want {
+			a := hc.forBundle(p)
+			switch {
+			case user == "" && a != nil:
+				t.Errorf("forBundle(%q) = %v, want none", p, a)
+			case user != "" && (a == nil || a.Username != user):
+				t.Errorf("forBundle(%q) = %v, want %s's", p, a, user)
+			}
+		}
+		if a := hc.forBundle("apps/two"); string(a.CABundle) != "-----BEGIN" || !a.InsecureSkipTLSVerify {
+			t.Errorf("apps/two: caBundle %q (base64 in the YAML), insecureSkipVerify %t", a.CABundle, a.InsecureSkipTLSVerify)
+		}
+	})
+	refused := []struct {
+		name   string
+		spec   func(*v1alpha1.GitRepoSpec)
+		reason string
+		msg    string
+	}{
+		{"no regex", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName = "helm" }, ReasonInvalidSpec, "helmRepoURLRegex is empty"},
+		{"bad regex", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "helm", "(" }, ReasonInvalidSpec, "helmRepoURLRegex"},
+		{"missing Secret", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "nope", regex }, ReasonCredentialsUnavailable, `helmSecretName "nope": secret ns/nope not found`},
+		{"Opaque Secret", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "opaque", regex }, ReasonCredentialsUnavailable, `only Secrets of type "kubernetes.io/basic-auth"`},
+		{"no secrets-path.yaml", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "paths-missing", regex }, ReasonCredentialsUnavailable, `no key "secrets-path.yaml"`},
+		{"unknown field", func(s *v1alpha1.GitRepoSpec) {
+			s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "paths-unknown-key", regex
+		}, ReasonCredentialsUnavailable, `passwd`},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(tt.spec))
+			if !controller.IsStalling(err) || controller.ReasonOf(err) != tt.reason || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("err = %v; want a stalling %s error containing %q", err, tt.reason, tt.msg)
+			}
+			if strings.Contains(err.Error(), testPassword) {
+				t.Fatalf("the message shows a password: %v", err)
+			}
+		})
+	}
+	t.Run("standalone", func(t *testing.T) {
+		r := &Reconciler{secrets: controller.NoSecrets{}}
+		_, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "helm", regex }))
+		if controller.ReasonOf(err) != ReasonCredentialsUnavailable || !errors.Is(err, controller.ErrNoSecretsAPI) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// TestPrivateChartsOfACommit: a commit whose bundles use charts from a repository that requires
+// basic auth is read with the credentials of its path; without them, or when helmRepoURLRegex
+// does not allow the repository, the commit is Waiting (retried), not Stalled, and the message
+// says why.
+func TestPrivateChartsOfACommit(t *testing.T) {
+	repo := chartserver.NewRepo(t, filepath.Join(chartFixtures, "guestbook"))
+	repo.RequireBasicAuth("reader", testPassword)
+	dir := t.TempDir()
+	for _, app := range []string{"apps/one", "apps/two"} {
+		writeFile(t, filepath.Join(dir, app, "fleet.yaml"), "helm:\n  repo: "+repo.URL+"\n  chart: guestbook\n  version: 0.0.1\n")
+	}
+	gr := helmGitRepo(func(s *v1alpha1.GitRepoSpec) { s.Paths = []string{"apps"} })
+	read := func(hc *helmCredentials) ([]*v1alpha1.Bundle, error) {
+		return readBundles(context.Background(), gr, dir, "0123456789abcdef", hc, 7*time.Second)
+	}
+
+	allowed := &helmCredentials{urlRegex: mustRegexp(t, `^http://127\.0\.0\.1:`),
+		byPath: map[string]*helmchart.Auth{"apps/one": {Username: "reader", Password: testPassword}, "apps/two": {Username: "reader", Password: testPassword}}}
+	allowed.patterns = []string{"apps/one", "apps/two"}
+	bundles, err := read(allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bundles) != 2 {
+		t.Fatalf("%d bundles, want 2", len(bundles))
+	}
+	for _, b := range bundles {
+		found := false
+		for _, r := range b.Spec.Resources {
+			found = found || r.Name == manifest.ChartPath(b.Spec.Helm)+"/guestbook/Chart.yaml"
+		}
+		if !found {
+			t.Errorf("bundle %s does not hold the downloaded chart", b.Name)
+		}
+	}
+
+	onlyOne := &helmCredentials{urlRegex: allowed.urlRegex, byPath: map[string]*helmchart.Auth{"apps/one": allowed.byPath["apps/one"]}, patterns: []string{"apps/one"}}
+	notAllowed := &helmCredentials{urlRegex: mustRegexp(t, `^https://charts\.example\.com/`), byPath: allowed.byPath, patterns: allowed.patterns}
+	for name, tt := range map[string]struct {
+		hc  *helmCredentials
+		msg string
+	}{
+		"no credentials":                   {nil, "apps/"},
+		"credentials for another path":     {onlyOne, "apps/two"},
+		"the regex does not allow the URL": {notAllowed, "Helm credentials were not sent to " + repo.URL + ": helmRepoURLRegex does not match"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := read(tt.hc)
+			var w *controller.Waiting
+			if !errors.As(err, &w) || controller.ReasonOf(err) != ReasonChartUnavailable || w.RequeueAfter != 7*time.Second {
+				t.Fatalf("err = %#v; want Waiting %s retried after the polling interval", err, ReasonChartUnavailable)
+			}
+			if !strings.Contains(err.Error(), tt.msg) || strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), testPassword) {
+				t.Fatalf("message %q: want it to contain %q, and neither the checkout path nor a password", err, tt.msg)
+			}
+		})
+	}
+}
+
+// TestDrivenScanOfACommit: spec.bundles builds exactly the listed bundles, with the options file
+// relative to base.
+func TestDrivenScanOfACommit(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "driven", "simple", "cm.yaml"), configMap)
+	writeFile(t, filepath.Join(dir, "driven", "kustomize", "cm.yaml"), configMap)
+	writeFile(t, filepath.Join(dir, "driven", "kustomize", "dev.yaml"), "defaultNamespace: dev\n")
+	writeFile(t, filepath.Join(dir, "driven", "kustomize", "fleet.yaml"), "defaultNamespace: default-ns\n")
+	writeFile(t, filepath.Join(dir, "other", "cm.yaml"), configMap)
+	gr := helmGitRepo(func(s *v1alpha1.GitRepoSpec) {
+		s.Bundles = []v1alpha1.BundlePath{{Base: "driven/simple"}, {Base: "driven/kustomize", Options: "dev.yaml"}}
+	})
+	bundles, err := readBundles(context.Background(), gr, dir, "0123456789abcdef", nil, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, b := range bundles {
+		got[b.Name] = b.Spec.DefaultNamespace
+	}
+	if len(got) != 2 || got["r-driven-simple"] != "" {
+		t.Fatalf("bundles (name: namespace) = %v; want r-driven-simple and the kustomize one only", got)
+	}
+	for name, ns := range got {
+		if name != "r-driven-simple" && ns != "dev" {
+			t.Errorf("bundle %s has namespace %q; want dev from the options file dev.yaml", name, ns)
+		}
+	}
+	gr.Spec.Bundles = []v1alpha1.BundlePath{{Base: "driven/missing"}}
+	if _, err := readBundles(context.Background(), gr, dir, "0123456789abcdef", nil, time.Second); !controller.IsStalling(err) ||
+		!strings.Contains(err.Error(), "driven/missing") || strings.Contains(err.Error(), dir) {
+		t.Fatalf("a missing base: err = %v; want a stalling error naming driven/missing relative to the repository", err)
+	}
+}
+
+func mustRegexp(t *testing.T, s string) *regexp.Regexp {
+	t.Helper()
+	re, err := regexp.Compile(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re
+}
