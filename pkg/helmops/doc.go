@@ -45,9 +45,11 @@
 // HelmOp is Accepted=False (CredentialsUnavailable) there. Secret values never reach logs,
 // status, events or errors.
 //
-// Not supported yet: Policies (allowedHelmSecretNames, allowedHelmRepoPatterns, … are not
-// enforced for HelmOps), cloning the
-// access Secret to the downstream cluster namespaces, aggregating BundleDeployment states into
+// Policies (restrict.go, package policy): the namespace's Policies default the service account
+// and the Helm secret and refuse repositories, charts, secrets and service accounts they do not
+// allow, before anything is read (Accepted=False, Restricted).
+//
+// Not supported yet: cloning the access Secret to the downstream cluster namespaces, aggregating BundleDeployment states into
 // the HelmOp's status (readyClusters, summary, display.state), webhooks, and OCI tags that are
 // not semver.
 package helmops

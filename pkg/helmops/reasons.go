@@ -25,6 +25,9 @@ const (
 	// mode has no Secrets API; or it does not exist, is not of type kubernetes.io/basic-auth, or
 	// has no username, password or cacerts) (Accepted=False).
 	ReasonCredentialsUnavailable = "CredentialsUnavailable"
+	// ReasonRestricted: a Policy of the namespace does not allow the HelmOp (Accepted=False,
+	// Stalled); the repository is not contacted and no Bundle is written.
+	ReasonRestricted = "Restricted"
 	// ReasonInvalidSpec: the spec cannot be acted on (no chart, a version constraint that does not
 	// parse).
 	ReasonInvalidSpec = "InvalidSpec"

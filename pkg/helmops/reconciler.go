@@ -33,10 +33,12 @@ const pollingJitter = 0.1
 
 // Reconciler turns a HelmOp into a Bundle of the same name at a resolved chart version.
 type Reconciler struct {
-	client   versioned.Interface
-	lister   listers.HelmOpLister
-	sources  *Sources
-	secrets  controller.SecretGetter
+	client  versioned.Interface
+	lister  listers.HelmOpLister
+	sources *Sources
+	secrets controller.SecretGetter
+	// policies gate the HelmOps of their namespace (restrict.go); nil: none.
+	policies listers.PolicyLister
 	recorder controller.EventRecorder
 	writer   bundleWriter
 	clock    clock.Clock
@@ -67,14 +69,14 @@ type opState struct {
 	saved   bool
 }
 
-// Reconcile runs the skeleton: accept → resolve → save, summarized into status.
+// Reconcile runs the skeleton: restrict → accept → resolve → save, summarized into status.
 func (r *Reconciler) Reconcile(ctx context.Context, key types.NamespacedName) (controller.Result, error) {
 	return controller.Run(ctx, key, controller.Skeleton[*opState]{
 		Get:           r.get,
 		Finalizer:     v1alpha1.HelmOpFinalizer,
 		SetFinalizers: r.setFinalizers,
 		Finalize:      r.finalize,
-		Steps:         []controller.Step[*opState]{r.accept, r.resolve, r.save},
+		Steps:         []controller.Step[*opState]{r.restrict, r.accept, r.resolve, r.save},
 		Summarize:     r.summarize,
 	})
 }

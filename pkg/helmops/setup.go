@@ -81,6 +81,12 @@ func NewController(opts Options) (*controller.Controller, error) {
 	if err := c.Watch(bundles.Informer(), controller.GenerationOrMetadataChanged); err != nil {
 		return nil, err
 	}
+	// A Policy that appears, changes or goes re-checks the HelmOps of its namespace.
+	policies := opts.Factory.Fleet().V1alpha1().Policies()
+	r.policies = policies.Lister()
+	if err := c.WatchMapped(policies.Informer(), r.helmOpsOf); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

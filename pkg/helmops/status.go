@@ -31,7 +31,7 @@ func (r *Reconciler) summarize(ctx context.Context, s *opState, _ controller.Res
 	}
 
 	conds := &st.Conditions
-	if reason == ReasonCredentialsUnavailable {
+	if reason == ReasonCredentialsUnavailable || reason == ReasonRestricted {
 		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
 	} else {
 		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)

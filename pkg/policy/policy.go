@@ -1,6 +1,8 @@
 // Package policy applies the namespace-scoped GitRepoRestrictions and Policies of a namespace to a
 // GitRepo: it fills in their defaults (service account, client secret) and refuses what they do not
-// allow (repository, service account, client secret, target namespace).
+// allow (repository, service account, client secret, target namespace). ForHelmOp does the same
+// for a HelmOp with the Policies' top-level fields and their helmOp part (service account, Helm
+// secret, chart repository, chart).
 //
 // Aggregation, as Fleet does: the objects of a namespace are taken sorted by name; a default is the
 // first non-empty one; allow-lists are the union of all lists (an empty union allows everything);
@@ -104,18 +106,12 @@ func applyRestrictions(eff *Effective, spec *v1alpha1.GitRepoSpec, rs []*v1alpha
 }
 
 func applyPolicies(eff *Effective, spec *v1alpha1.GitRepoSpec, ps []*v1alpha1.Policy) error {
-	ps = slices.Clone(ps)
-	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	set := policiesOf(ps)
 	var (
-		names                               []string
-		requireSA                           bool
-		defSA, defSecret                    string
-		allowedSA, allowedSecrets, patterns []string
+		defSA, defSecret         string
+		allowedSecrets, patterns []string
 	)
-	for _, p := range ps {
-		names = append(names, p.Name)
-		requireSA = requireSA || p.RequireServiceAccount
-		allowedSA = append(allowedSA, p.AllowedServiceAccounts...)
+	for _, p := range set.sorted {
 		if g := p.GitRepo; g != nil {
 			defSA = firstNonEmpty(defSA, g.DefaultServiceAccount)
 			defSecret = firstNonEmpty(defSecret, g.DefaultClientSecretName)
@@ -123,44 +119,136 @@ func applyPolicies(eff *Effective, spec *v1alpha1.GitRepoSpec, ps []*v1alpha1.Po
 			patterns = append(patterns, g.AllowedRepoPatterns...)
 		}
 	}
-	fail := func(format string, args ...any) error {
-		return &Error{Kind: "Policy", Names: names, Msg: fmt.Sprintf(format, args...)}
-	}
 	if err := checkRepo(spec.Repo, patterns); err != nil {
-		return fail("%v", err)
+		return set.fail("%v", err)
 	}
-	eff.ServiceAccount = firstNonEmpty(eff.ServiceAccount, defSA)
-	if requireSA && eff.ServiceAccount == "" {
-		return fail("a serviceAccount is required")
-	}
-	if !allowed(eff.ServiceAccount, allowedSA) {
-		return fail("serviceAccount %q is not allowed (allowed: %s)", eff.ServiceAccount, strings.Join(allowedSA, ", "))
+	var err error
+	if eff.ServiceAccount, err = set.serviceAccount(eff.ServiceAccount, defSA); err != nil {
+		return err
 	}
 	eff.ClientSecretName = firstNonEmpty(eff.ClientSecretName, defSecret)
 	if !allowed(eff.ClientSecretName, allowedSecrets) {
-		return fail("clientSecretName %q is not allowed (allowed: %s)", eff.ClientSecretName, strings.Join(allowedSecrets, ", "))
+		return set.fail("clientSecretName %q is not allowed (allowed: %s)", eff.ClientSecretName, strings.Join(allowedSecrets, ", "))
 	}
 	return nil
 }
 
+// policySet is what the Policies of a namespace say for every kind: sorted by name, the top-level
+// requireServiceAccount (any) and allowedServiceAccounts (union).
+type policySet struct {
+	sorted    []*v1alpha1.Policy
+	names     []string
+	requireSA bool
+	allowedSA []string
+}
+
+func policiesOf(ps []*v1alpha1.Policy) policySet {
+	set := policySet{sorted: slices.Clone(ps)}
+	sort.Slice(set.sorted, func(i, j int) bool { return set.sorted[i].Name < set.sorted[j].Name })
+	for _, p := range set.sorted {
+		set.names = append(set.names, p.Name)
+		set.requireSA = set.requireSA || p.RequireServiceAccount
+		set.allowedSA = append(set.allowedSA, p.AllowedServiceAccounts...)
+	}
+	return set
+}
+
+// fail is a refusal naming the Policies.
+func (set policySet) fail(format string, args ...any) error {
+	return &Error{Kind: "Policy", Names: set.names, Msg: fmt.Sprintf(format, args...)}
+}
+
+// serviceAccount returns sa, or def when sa is empty, if the Policies allow it.
+func (set policySet) serviceAccount(sa, def string) (string, error) {
+	sa = firstNonEmpty(sa, def)
+	if set.requireSA && sa == "" {
+		return sa, set.fail("a serviceAccount is required")
+	}
+	if !allowed(sa, set.allowedSA) {
+		return sa, set.fail("serviceAccount %q is not allowed (allowed: %s)", sa, strings.Join(set.allowedSA, ", "))
+	}
+	return sa, nil
+}
+
 // checkRepo requires repo to match one of patterns in full (none: any repo).
 func checkRepo(repo string, patterns []string) error {
+	return checkPatterns("repo", "repo", repo, patterns)
+}
+
+// checkPatterns requires value (of the field named field) to match one of patterns in full (none:
+// anything); what names the patterns in messages ("repo", "chart").
+func checkPatterns(field, what, value string, patterns []string) error {
 	if len(patterns) == 0 {
 		return nil
 	}
 	for _, p := range patterns {
-		if p == repo {
+		if p == value {
 			return nil
 		}
 		re, err := regexp.Compile("^(?:" + p + ")$")
 		if err != nil {
-			return fmt.Errorf("allowed repo pattern %q is not a valid regular expression: %v", p, err)
+			return fmt.Errorf("allowed %s pattern %q is not a valid regular expression: %v", what, p, err)
 		}
-		if re.MatchString(repo) {
+		if re.MatchString(value) {
 			return nil
 		}
 	}
-	return fmt.Errorf("repo %q matches no allowed repo pattern (%s)", repo, strings.Join(patterns, ", "))
+	return fmt.Errorf("%s %q matches no allowed %s pattern (%s)", field, value, what, strings.Join(patterns, ", "))
+}
+
+// HelmOpEffective is what a HelmOp may run with once the Policies' defaults are applied.
+type HelmOpEffective struct {
+	ServiceAccount string
+	HelmSecretName string
+}
+
+// ForHelmOp applies the Policies of a HelmOp's namespace (in any order) to spec: requireServiceAccount
+// and allowedServiceAccounts, and helmOp's defaultServiceAccount, defaultHelmSecretName,
+// allowedHelmSecretNames, allowedHelmRepoPatterns (matched in full against spec.helm.repo, or
+// against spec.helm.chart when the chart is a URL without a repo) and allowedChartPatterns (against
+// spec.helm.chart). No Policy: everything is allowed and nothing defaulted.
+func ForHelmOp(spec *v1alpha1.HelmOpSpec, ps []*v1alpha1.Policy) (HelmOpEffective, error) {
+	eff := HelmOpEffective{ServiceAccount: spec.ServiceAccount, HelmSecretName: spec.HelmSecretName}
+	if len(ps) == 0 {
+		return eff, nil
+	}
+	set := policiesOf(ps)
+	var (
+		defSA, defSecret              string
+		allowedSecrets, repos, charts []string
+	)
+	for _, p := range set.sorted {
+		if h := p.HelmOp; h != nil {
+			defSA = firstNonEmpty(defSA, h.DefaultServiceAccount)
+			defSecret = firstNonEmpty(defSecret, h.DefaultHelmSecretName)
+			allowedSecrets = append(allowedSecrets, h.AllowedHelmSecretNames...)
+			repos = append(repos, h.AllowedHelmRepoPatterns...)
+			charts = append(charts, h.AllowedChartPatterns...)
+		}
+	}
+	var repo, chart string
+	if spec.Helm != nil {
+		repo, chart = spec.Helm.Repo, spec.Helm.Chart
+	}
+	repoField := "helm.repo"
+	if repo == "" && strings.Contains(chart, "://") {
+		repo, repoField = chart, "helm.chart"
+	}
+	if err := checkPatterns(repoField, "Helm repo", repo, repos); err != nil {
+		return eff, set.fail("%v", err)
+	}
+	if err := checkPatterns("helm.chart", "chart", chart, charts); err != nil {
+		return eff, set.fail("%v", err)
+	}
+	var err error
+	if eff.ServiceAccount, err = set.serviceAccount(eff.ServiceAccount, defSA); err != nil {
+		return eff, err
+	}
+	eff.HelmSecretName = firstNonEmpty(eff.HelmSecretName, defSecret)
+	if !allowed(eff.HelmSecretName, allowedSecrets) {
+		return eff, set.fail("helmSecretName %q is not allowed (allowed: %s)", eff.HelmSecretName, strings.Join(allowedSecrets, ", "))
+	}
+	return eff, nil
 }
 
 // allowed reports whether v may be used: an empty value (nothing used) and an empty list always are.

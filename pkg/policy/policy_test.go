@@ -172,3 +172,112 @@ func TestForGitRepo(t *testing.T) {
 		})
 	}
 }
+
+func TestForHelmOp(t *testing.T) {
+	const repo = "https://charts.example.com/stable"
+	spec := func(repo, chart, sa, secret string) v1alpha1.HelmOpSpec {
+		s := v1alpha1.HelmOpSpec{HelmSecretName: secret}
+		s.Helm = &v1alpha1.HelmOptions{Repo: repo, Chart: chart}
+		s.ServiceAccount = sa
+		return s
+	}
+	helmOp := func(name string, h v1alpha1.HelmOpPolicySpec) *v1alpha1.Policy {
+		return policy(name, func(p *v1alpha1.Policy) { p.HelmOp = &h })
+	}
+	tests := []struct {
+		name     string
+		spec     v1alpha1.HelmOpSpec
+		policies []*v1alpha1.Policy
+		want     HelmOpEffective
+		wantErr  string // substring; "" for success
+	}{
+		{name: "no policy", spec: spec(repo, "app", "sa", "creds"), want: HelmOpEffective{ServiceAccount: "sa", HelmSecretName: "creds"}},
+		{
+			name: "GitRepo-only parts do not apply",
+			spec: spec(repo, "app", "", ""),
+			policies: []*v1alpha1.Policy{policy("p", func(p *v1alpha1.Policy) {
+				p.GitRepo = &v1alpha1.GitRepoPolicySpec{DefaultServiceAccount: "git-sa", AllowedRepoPatterns: []string{"nothing"}}
+			})},
+		},
+		{
+			name: "defaults, the first by name",
+			spec: spec(repo, "app", "", ""),
+			policies: []*v1alpha1.Policy{
+				helmOp("b", v1alpha1.HelmOpPolicySpec{DefaultServiceAccount: "b-sa", DefaultHelmSecretName: "b-creds"}),
+				helmOp("a", v1alpha1.HelmOpPolicySpec{DefaultServiceAccount: "a-sa"}),
+			},
+			want: HelmOpEffective{ServiceAccount: "a-sa", HelmSecretName: "b-creds"},
+		},
+		{
+			name:     "repo matches a pattern in full",
+			spec:     spec(repo, "app", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedHelmRepoPatterns: []string{`https://charts\.example\.com/.*`}})},
+		},
+		{
+			name:     "repo matching a part only is refused",
+			spec:     spec("https://evil.example/https://charts.example.com/x", "app", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedHelmRepoPatterns: []string{`https://charts\.example\.com/.*`}})},
+			wantErr:  `helm.repo "https://evil.example/https://charts.example.com/x" matches no allowed Helm repo pattern`,
+		},
+		{
+			name:     "a chart URL without a repo is checked against the repo patterns",
+			spec:     spec("", "https://evil.example/app-1.0.0.tgz", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedHelmRepoPatterns: []string{`https://charts\.example\.com/.*`}})},
+			wantErr:  `helm.chart "https://evil.example/app-1.0.0.tgz" matches no allowed Helm repo pattern`,
+		},
+		{
+			name:     "chart patterns",
+			spec:     spec(repo, "other", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedChartPatterns: []string{"app", "web-.*"}})},
+			wantErr:  `helm.chart "other" matches no allowed chart pattern (app, web-.*) (Policy p)`,
+		},
+		{
+			name:     "service account required after defaulting",
+			spec:     spec(repo, "app", "", ""),
+			policies: []*v1alpha1.Policy{policy("p", func(p *v1alpha1.Policy) { p.RequireServiceAccount = true })},
+			wantErr:  "a serviceAccount is required",
+		},
+		{
+			name: "allowed service accounts are top-level and apply to the defaulted one",
+			spec: spec(repo, "app", "", ""),
+			policies: []*v1alpha1.Policy{policy("p", func(p *v1alpha1.Policy) {
+				p.AllowedServiceAccounts = []string{"deployer"}
+				p.HelmOp = &v1alpha1.HelmOpPolicySpec{DefaultServiceAccount: "root"}
+			})},
+			wantErr: `serviceAccount "root" is not allowed (allowed: deployer)`,
+		},
+		{
+			name: "helm secrets: allowed, union of the lists",
+			spec: spec(repo, "app", "", "team-b"),
+			policies: []*v1alpha1.Policy{
+				helmOp("a", v1alpha1.HelmOpPolicySpec{AllowedHelmSecretNames: []string{"team-a"}}),
+				helmOp("b", v1alpha1.HelmOpPolicySpec{AllowedHelmSecretNames: []string{"team-b"}}),
+			},
+			want: HelmOpEffective{HelmSecretName: "team-b"},
+		},
+		{
+			name:     "helm secrets: refused",
+			spec:     spec(repo, "app", "", "database"),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedHelmSecretNames: []string{"charts"}})},
+			wantErr:  `helmSecretName "database" is not allowed (allowed: charts)`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ForHelmOp(&tt.spec, tt.policies)
+			if tt.wantErr != "" {
+				var pe *Error
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &pe) {
+					t.Fatalf("err = %v, want a policy.Error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package helmops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/policy"
+)
+
+// restrict applies the Policies of the HelmOp's namespace (policy.ForHelmOp) before anything is
+// read: a refused HelmOp is Accepted=False and Stalled with reason Restricted, its repository is not
+// contacted and its Secret not read. The defaults they give (service account, Helm secret) are
+// written into this reconcile's copy of the spec, so the later steps and the Bundle use them; the
+// stored spec is not changed. A Bundle of an earlier, allowed spec stays until the HelmOp is changed
+// or deleted, as for GitRepos.
+func (r *Reconciler) restrict(_ context.Context, s *opState) (controller.Result, error) {
+	if r.policies == nil {
+		return controller.Result{}, nil
+	}
+	ps, err := r.policies.Policies(s.Namespace).List(labels.Everything())
+	if err != nil {
+		return controller.Result{}, err
+	}
+	eff, err := policy.ForHelmOp(&s.Spec, ps)
+	if err != nil {
+		// The message may quote the repository URL, which may carry credentials.
+		msg := err.Error()
+		if h := s.Spec.Helm; h != nil {
+			for _, u := range []string{h.Repo, h.Chart} {
+				if u != "" {
+					msg = strings.ReplaceAll(msg, u, redact(u))
+				}
+			}
+		}
+		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %s", msg))
+	}
+	s.Spec.ServiceAccount, s.Spec.HelmSecretName = eff.ServiceAccount, eff.HelmSecretName
+	return controller.Result{}, nil
+}
+
+// helmOpsOf maps a Policy to the HelmOps of its namespace, which it gates.
+func (r *Reconciler) helmOpsOf(obj metav1.Object) []types.NamespacedName {
+	ops, err := r.lister.HelmOps(obj.GetNamespace()).List(labels.Everything())
+	if err != nil {
+		klog.ErrorS(err, "Listing HelmOps", "namespace", obj.GetNamespace())
+		return nil
+	}
+	keys := make([]types.NamespacedName, 0, len(ops))
+	for _, op := range ops {
+		keys = append(keys, types.NamespacedName{Namespace: op.Namespace, Name: op.Name})
+	}
+	return keys
+}
