@@ -3,8 +3,11 @@ package fleetcli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
+	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
 )
 
 type applyFlags struct {
@@ -32,6 +36,13 @@ type applyFlags struct {
 	correctDriftKeep  bool
 	drivenScan        bool
 	drivenScanSep     string
+	helm              helmCredentialFlags
+}
+
+// helmCredentialFlags are Fleet's `fleet apply` flags for private chart repositories.
+type helmCredentialFlags struct {
+	username, passwordFile, caCertsFile, byPathFile, urlRegex string
+	insecureSkipTLS                                           bool
 }
 
 func newApplyCommand(cfg Config, g *globalFlags) *cobra.Command {
@@ -64,6 +75,12 @@ needed; otherwise they are created or updated through the API.`,
 	fl.BoolVar(&f.correctDriftKeep, "correct-drift-keep-fail-history", false, "keep the history of failed drift corrections")
 	fl.BoolVar(&f.drivenScan, "driven-scan", false, "each PATH is BASE[SEP OPTIONS-FILE] and builds exactly one bundle")
 	fl.StringVar(&f.drivenScanSep, "driven-scan-sep", ":", "separator of --driven-scan entries")
+	fl.StringVar(&f.helm.username, "username", os.Getenv("HELM_USERNAME"), "user name for private chart repositories (env HELM_USERNAME)")
+	fl.StringVar(&f.helm.passwordFile, "password-file", "", "file holding the password for private chart repositories")
+	fl.StringVar(&f.helm.caCertsFile, "cacerts-file", "", "PEM file of the CAs of private chart repositories")
+	fl.BoolVar(&f.helm.insecureSkipTLS, "helm-insecure-skip-tls", false, "do not verify the TLS certificates of private chart repositories")
+	fl.StringVar(&f.helm.byPathFile, "helm-credentials-by-path-file", "", "secrets-path.yaml: credentials per bundle path (wins over --username/--password-file)")
+	fl.StringVar(&f.helm.urlRegex, "helm-repo-url-regex", "", "credentials are sent only to chart URLs matching this regex (required with credentials)")
 	return cmd
 }
 
@@ -83,6 +100,19 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 	if f.correctDrift || f.correctDriftForce || f.correctDriftKeep {
 		opts.Overrides.CorrectDrift = &v1alpha1.CorrectDrift{Enabled: f.correctDrift, Force: f.correctDriftForce, KeepFailHistory: f.correctDriftKeep}
 	}
+	creds, err := f.helm.credentials(cfg)
+	if err != nil {
+		return err
+	}
+	if creds != nil {
+		fetcher, ok := cfg.Charts.(*helmchart.Fetcher)
+		if !ok {
+			return fmt.Errorf("chart credentials need the Helm chart fetcher")
+		}
+		withAuth := *fetcher
+		withAuth.Auth = creds.AuthFunc(cfg.WorkDir)
+		opts.Charts = &withAuth
+	}
 	for _, p := range paths {
 		opts.Paths = append(opts.Paths, cfg.abs(p))
 	}
@@ -97,6 +127,9 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 	}
 	results, err := bundlereader.Read(ctx, opts)
 	if err != nil {
+		if creds != nil && errors.Is(err, bundlereader.ErrChartUnavailable) {
+			return errors.New(creds.Explain(err.Error(), "--helm-repo-url-regex"))
+		}
 		return err
 	}
 	for _, r := range results {
@@ -153,4 +186,50 @@ func readTargetsFile(path string) ([]v1alpha1.GitTarget, error) {
 		return nil, fmt.Errorf("%s: expected a list of targets: %w", path, err)
 	}
 	return wrapped.Targets, nil
+}
+
+// credentials are the chart credentials the flags give (nil: none). As in the controller, they are
+// sent only to chart URLs matching --helm-repo-url-regex, which is required with them: the
+// repository's content chooses the chart URLs. Bundle paths of --helm-credentials-by-path-file are
+// relative to the working directory, as the scanned paths are.
+func (h helmCredentialFlags) credentials(cfg Config) (*helmchart.Credentials, error) {
+	if h.username == "" && h.passwordFile == "" && h.caCertsFile == "" && h.byPathFile == "" && !h.insecureSkipTLS {
+		if h.urlRegex != "" {
+			return nil, fmt.Errorf("--helm-repo-url-regex is set but no credentials are (--username, --password-file, --cacerts-file, --helm-credentials-by-path-file)")
+		}
+		return nil, nil
+	}
+	if h.urlRegex == "" {
+		return nil, fmt.Errorf("chart credentials are given but --helm-repo-url-regex is not: they are only sent to chart URLs matching it (e.g. %q)", `^https://charts\.example\.com/`)
+	}
+	re, err := regexp.Compile(h.urlRegex)
+	if err != nil {
+		return nil, fmt.Errorf("--helm-repo-url-regex: %w", err)
+	}
+	creds := &helmchart.Credentials{URLRegex: re}
+	if h.byPathFile != "" {
+		data, err := os.ReadFile(cfg.abs(h.byPathFile))
+		if err != nil {
+			return nil, fmt.Errorf("--helm-credentials-by-path-file: %w", err)
+		}
+		if creds.ByPath, err = helmchart.ParseCredentialsByPath(data); err != nil {
+			return nil, fmt.Errorf("--helm-credentials-by-path-file %s: %w", h.byPathFile, err)
+		}
+		return creds, nil
+	}
+	a := &helmchart.Auth{Username: h.username, InsecureSkipTLSVerify: h.insecureSkipTLS}
+	if h.passwordFile != "" {
+		pw, err := os.ReadFile(cfg.abs(h.passwordFile))
+		if err != nil {
+			return nil, fmt.Errorf("--password-file: %w", err)
+		}
+		a.Password = strings.TrimRight(string(pw), "\r\n")
+	}
+	if h.caCertsFile != "" {
+		if a.CABundle, err = os.ReadFile(cfg.abs(h.caCertsFile)); err != nil {
+			return nil, fmt.Errorf("--cacerts-file: %w", err)
+		}
+	}
+	creds.All = a
+	return creds, nil
 }

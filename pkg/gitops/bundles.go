@@ -31,7 +31,7 @@ const DigestAnnotation = "fleet.cattle.io/gitrepo-bundle-digest"
 // readBundles scans the checkout in dir as `fleet apply` would for gr at commit. A chart that
 // cannot be downloaded is a Waiting error, retried after interval: the chart server may be down or
 // the credentials about to be fixed, while the commit itself is fine.
-func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, helm *helmCredentials, interval time.Duration) ([]*v1alpha1.Bundle, error) {
+func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, helm *helmchart.Credentials, interval time.Duration) ([]*v1alpha1.Bundle, error) {
 	lbls := map[string]string{}
 	maps.Copy(lbls, gr.Labels)
 	lbls[v1alpha1.RepoLabel] = gr.Name
@@ -40,7 +40,7 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 	// inside the checkout.
 	charts := &helmchart.Fetcher{Root: dir}
 	if helm != nil {
-		charts.Auth = helm.auth(dir)
+		charts.Auth = helm.AuthFunc(dir)
 	}
 	opts := bundlereader.Options{
 		Name: gr.Name, Paths: scanPaths(dir, s.Paths), BaseDir: dir, Namespace: gr.Namespace,
@@ -65,7 +65,7 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 		cerr := &checkoutError{msg: fmt.Sprintf("commit %s: %s", shortCommit(commit), msg), err: err}
 		switch {
 		case errors.Is(err, bundlereader.ErrChartUnavailable):
-			cerr.msg = helm.explain(cerr.msg)
+			cerr.msg = helm.Explain(cerr.msg, "helmRepoURLRegex")
 			return nil, controller.NewWaiting(ReasonChartUnavailable, cerr, interval)
 		case errors.Is(err, bundlereader.ErrNoResources):
 			return nil, controller.NewStalling(ReasonNoResources, cerr)

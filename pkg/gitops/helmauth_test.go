@@ -59,7 +59,7 @@ func TestResolveHelmCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range []string{"", "apps/one", "x/y/z"} {
-			if a := hc.forBundle(p); a == nil || a.Username != "reader" || a.Password != testPassword {
+			if a := hc.ForBundle(p); a == nil || a.Username != "reader" || a.Password != testPassword {
 				t.Errorf("forBundle(%q) = %v", p, a)
 			}
 		}
@@ -73,7 +73,7 @@ func TestResolveHelmCredentials(t *testing.T) {
 		}
 		want := map[string]string{"apps/one": "one", "./apps/one/": "one", "apps/two": "two", "teams/blue": "team", "teams/blue/x": "", "apps/three": "", "": ""}
 		for p, user := range want {
-			a := hc.forBundle(p)
+			a := hc.ForBundle(p)
 			switch {
 			case user == "" && a != nil:
 				t.Errorf("forBundle(%q) = %v, want none", p, a)
@@ -81,7 +81,7 @@ func TestResolveHelmCredentials(t *testing.T) {
 				t.Errorf("forBundle(%q) = %v, want %s's", p, a, user)
 			}
 		}
-		if a := hc.forBundle("apps/two"); string(a.CABundle) != "-----BEGIN" || !a.InsecureSkipTLSVerify {
+		if a := hc.ForBundle("apps/two"); string(a.CABundle) != "-----BEGIN" || !a.InsecureSkipTLSVerify {
 			t.Errorf("apps/two: caBundle %q (base64 in the YAML), insecureSkipVerify %t", a.CABundle, a.InsecureSkipTLSVerify)
 		}
 	})
@@ -132,13 +132,12 @@ func TestPrivateChartsOfACommit(t *testing.T) {
 		writeFile(t, filepath.Join(dir, app, "fleet.yaml"), "helm:\n  repo: "+repo.URL+"\n  chart: guestbook\n  version: 0.0.1\n")
 	}
 	gr := helmGitRepo(func(s *v1alpha1.GitRepoSpec) { s.Paths = []string{"apps"} })
-	read := func(hc *helmCredentials) ([]*v1alpha1.Bundle, error) {
+	read := func(hc *helmchart.Credentials) ([]*v1alpha1.Bundle, error) {
 		return readBundles(context.Background(), gr, dir, "0123456789abcdef", hc, 7*time.Second)
 	}
 
-	allowed := &helmCredentials{urlRegex: mustRegexp(t, `^http://127\.0\.0\.1:`),
-		byPath: map[string]*helmchart.Auth{"apps/one": {Username: "reader", Password: testPassword}, "apps/two": {Username: "reader", Password: testPassword}}}
-	allowed.patterns = []string{"apps/one", "apps/two"}
+	byPath := map[string]*helmchart.Auth{"apps/one": {Username: "reader", Password: testPassword}, "apps/two": {Username: "reader", Password: testPassword}}
+	allowed := &helmchart.Credentials{URLRegex: mustRegexp(t, `^http://127\.0\.0\.1:`), ByPath: byPath}
 	bundles, err := read(allowed)
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +155,10 @@ func TestPrivateChartsOfACommit(t *testing.T) {
 		}
 	}
 
-	onlyOne := &helmCredentials{urlRegex: allowed.urlRegex, byPath: map[string]*helmchart.Auth{"apps/one": allowed.byPath["apps/one"]}, patterns: []string{"apps/one"}}
-	notAllowed := &helmCredentials{urlRegex: mustRegexp(t, `^https://charts\.example\.com/`), byPath: allowed.byPath, patterns: allowed.patterns}
+	onlyOne := &helmchart.Credentials{URLRegex: allowed.URLRegex, ByPath: map[string]*helmchart.Auth{"apps/one": byPath["apps/one"]}}
+	notAllowed := &helmchart.Credentials{URLRegex: mustRegexp(t, `^https://charts\.example\.com/`), ByPath: byPath}
 	for name, tt := range map[string]struct {
-		hc  *helmCredentials
+		hc  *helmchart.Credentials
 		msg string
 	}{
 		"no credentials":                   {nil, "apps/"},

@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 	listers "github.com/fleetapi/fleet/pkg/generated/listers/fleet/v1alpha1"
@@ -69,7 +70,7 @@ type syncState struct {
 	// creds are the credentials of the repository, resolved by accept.
 	creds Credentials
 	// helm are the chart credentials of helmSecretName(ForPaths), resolved by accept (nil: none).
-	helm *helmCredentials
+	helm *helmchart.Credentials
 	// webhook is the GitRepo's verified push notification waiting to be handled, if any.
 	webhook *webhookPush
 	// defaulted says that a GitRepoRestriction or Policy filled in the service account or secret.

@@ -71,3 +71,25 @@ func TestAuthPrintsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialsByPath: secrets-path.yaml entries by exact path (cleaned) or pattern; errors
+// name the entry, not a value.
+func TestCredentialsByPath(t *testing.T) {
+	byPath, err := ParseCredentialsByPath([]byte("./apps/one/:\n  username: one\n  password: p1\napps/*:\n  username: any\n  password: p2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Credentials{ByPath: byPath}
+	for rel, want := range map[string]string{"apps/one": "one", "apps/two": "any", "apps/two/nested": "", "other": ""} {
+		a := c.ForBundle(rel)
+		if (want == "") != (a == nil) || (a != nil && a.Username != want) {
+			t.Errorf("ForBundle(%q) = %v, want %q", rel, a, want)
+		}
+	}
+	for _, bad := range []string{"apps/[:\n  password: s3cret-x\n", "apps/one:\n  passwd: s3cret-x\n", "apps/one: s3cret-x\n"} {
+		_, err := ParseCredentialsByPath([]byte(bad))
+		if err == nil || strings.Contains(err.Error(), "s3cret-x") {
+			t.Errorf("ParseCredentialsByPath(%q) = %v; want an error without the value", bad, err)
+		}
+	}
+}

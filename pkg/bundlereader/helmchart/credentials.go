@@ -1,0 +1,138 @@
+package helmchart
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/yaml"
+)
+
+// CredentialsByPathKey is the name of Fleet's file (and Secret key) of per-path Helm credentials.
+const CredentialsByPathKey = "secrets-path.yaml"
+
+// Credentials decide which credentials the remote chart of a bundle gets: All for every bundle, or
+// ByPath per bundle path (it wins when set, as in Fleet), and only for chart URLs that URLRegex
+// matches. The content of a repository chooses the chart URLs, so without that rule whoever can
+// push a fleet.yaml could have the credentials sent to a server of their own; callers refuse
+// credentials without a regex. Use Fetcher.Auth = c.AuthFunc(root).
+type Credentials struct {
+	URLRegex *regexp.Regexp
+	All      *Auth
+	// ByPath maps a bundle path relative to the repository root (slash-separated, no "./" or
+	// trailing slash: see CleanBundlePath), or a path.Match pattern, to its credential. Exact
+	// paths are tried first, then patterns in sorted order; a bundle without an entry gets none.
+	ByPath map[string]*Auth
+
+	mu sync.Mutex
+	// withheld are chart URLs a bundle had credentials for that URLRegex does not match.
+	withheld []string
+}
+
+// credentialEntry is one entry of a secrets-path.yaml.
+type credentialEntry struct {
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// CABundle is base64-encoded PEM in the YAML.
+	CABundle           []byte `json:"caBundle,omitempty"`
+	InsecureSkipVerify bool   `json:"insecureSkipVerify,omitempty"`
+	// SSHPrivateKey is accepted for Fleet compatibility and unused: charts from git (go-getter's
+	// git::) are not supported.
+	SSHPrivateKey []byte `json:"sshPrivateKey,omitempty"`
+}
+
+// ParseCredentialsByPath reads a secrets-path.yaml: a map from bundle path to {username, password,
+// caBundle, insecureSkipVerify, sshPrivateKey}. Unknown keys are errors. Errors name the entry,
+// never a value.
+func ParseCredentialsByPath(data []byte) (map[string]*Auth, error) {
+	var entries map[string]credentialEntry
+	if err := yaml.UnmarshalStrict(data, &entries); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Auth, len(entries))
+	for p, e := range entries {
+		key := CleanBundlePath(p)
+		if _, err := path.Match(key, ""); err != nil {
+			return nil, fmt.Errorf("entry %q is not a valid path pattern: %w", p, err)
+		}
+		out[key] = &Auth{Username: e.Username, Password: e.Password, CABundle: e.CABundle, InsecureSkipTLSVerify: e.InsecureSkipVerify}
+	}
+	return out, nil
+}
+
+// CleanBundlePath is a bundle path relative to the repository root, slash-separated, without "./"
+// or a trailing slash.
+func CleanBundlePath(p string) string {
+	return strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(p)), "/")
+}
+
+// ForBundle returns the credential for the bundle at path rel (relative to the repository root).
+func (c *Credentials) ForBundle(rel string) *Auth {
+	if c.ByPath == nil {
+		return c.All
+	}
+	rel = CleanBundlePath(rel)
+	if a, ok := c.ByPath[rel]; ok {
+		return a
+	}
+	patterns := make([]string, 0, len(c.ByPath))
+	for p := range c.ByPath {
+		patterns = append(patterns, p)
+	}
+	slices.Sort(patterns)
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, rel); ok {
+			return c.ByPath[p]
+		}
+	}
+	return nil
+}
+
+// AuthFunc is the Fetcher.Auth for a repository checked out in root.
+func (c *Credentials) AuthFunc(root string) func(bundleDir, url string) *Auth {
+	return func(bundleDir, url string) *Auth {
+		rel, err := filepath.Rel(root, bundleDir)
+		if err != nil {
+			return nil
+		}
+		a := c.ForBundle(rel)
+		if a == nil {
+			return nil
+		}
+		if c.URLRegex == nil || !c.URLRegex.MatchString(url) {
+			c.mu.Lock()
+			c.withheld = append(c.withheld, redactURL(url))
+			c.mu.Unlock()
+			return nil
+		}
+		return a
+	}
+}
+
+// Explain adds to the message of a failed chart download which credentials were withheld because
+// the URL regex (named regexName in the message) did not match.
+func (c *Credentials) Explain(msg, regexName string) string {
+	if c == nil {
+		return msg
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.withheld) == 0 {
+		return msg
+	}
+	return fmt.Sprintf("%s (Helm credentials were not sent to %s: %s does not match)",
+		msg, strings.Join(slices.Compact(slices.Sorted(slices.Values(c.withheld))), ", "), regexName)
+}
+
+// redactURL hides a password in a URL.
+func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
+	}
+	return u
+}
