@@ -73,13 +73,15 @@ func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.R
 	if equality.Semantic.DeepEqual(st, s.Status) {
 		return nil
 	}
-	controller.WarnOnNewFailure(r.recorder, s.GitRepo, s.Status.Conditions, err, reason, msg)
 	gr := s.GitRepo.DeepCopy()
 	gr.Status = st
 	updated, uerr := r.client.FleetV1alpha1().GitRepos(gr.Namespace).UpdateStatus(ctx, gr, metav1.UpdateOptions{})
 	if uerr != nil {
 		return uerr
 	}
+	// Only once the status is written: a reconcile that ran on a stale cached copy (right after the
+	// finalizer was added, say) fails its write with a conflict instead of recording the Warning twice.
+	controller.WarnOnNewFailure(r.recorder, s.GitRepo, s.Status.Conditions, err, reason, msg)
 	s.GitRepo = updated
 	return nil
 }

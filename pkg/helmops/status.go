@@ -56,13 +56,15 @@ func (r *Reconciler) summarize(ctx context.Context, s *opState, _ controller.Res
 	if equality.Semantic.DeepEqual(st, s.Status) {
 		return nil
 	}
-	controller.WarnOnNewFailure(r.recorder, s.HelmOp, s.Status.Conditions, err, reason, msg)
 	op := s.HelmOp.DeepCopy()
 	op.Status = st
 	updated, uerr := r.client.FleetV1alpha1().HelmOps(op.Namespace).UpdateStatus(ctx, op, metav1.UpdateOptions{})
 	if uerr != nil {
 		return uerr
 	}
+	// Only once the status is written: a reconcile that ran on a stale cached copy (right after the
+	// finalizer was added, say) fails its write with a conflict instead of recording the Warning twice.
+	controller.WarnOnNewFailure(r.recorder, s.HelmOp, s.Status.Conditions, err, reason, msg)
 	s.HelmOp = updated
 	return nil
 }
