@@ -230,6 +230,9 @@ func (h helmCredentialFlags) credentials(cfg Config) (*helmchart.Credentials, er
 			return nil, fmt.Errorf("--cacerts-file: %w", err)
 		}
 	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("--cacerts-file %s: %w", h.caCertsFile, err)
+	}
 	creds.All = a
 	return creds, nil
 }

@@ -35,7 +35,7 @@ func TestApplyWithChartCredentials(t *testing.T) {
 		err := cmd.ExecuteContext(context.Background())
 		return out.String(), err
 	}
-	regex := "--helm-repo-url-regex=^http://127\\.0\\.0\\.1:"
+	regex := "--helm-repo-url-regex=^http://127\\.0\\.0\\.1:\\d+"
 
 	for name, args := range map[string][]string{
 		"username and password file": {"--username", "reader", "--password-file", "password", regex},

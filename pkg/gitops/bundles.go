@@ -55,7 +55,11 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 		},
 	}
 	if len(s.Bundles) > 0 {
-		opts.Paths, opts.DrivenScan = drivenPaths(dir, s.Bundles), true
+		paths, err := drivenPaths(dir, s.Bundles)
+		if err != nil {
+			return nil, controller.NewStalling(ReasonInvalidSpec, err)
+		}
+		opts.Paths, opts.DrivenScan = paths, true
 	}
 	results, err := bundlereader.Read(ctx, opts)
 	if err != nil {
@@ -80,18 +84,26 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 }
 
 // drivenPaths turns spec.bundles into the driven-scan entries of the checkout in dir
-// ("base:options", as `fleet apply --driven-scan` takes them). Both parts are confined by
-// construction: base to the checkout, options to base (API validation refuses ":" and "..").
-func drivenPaths(dir string, bundles []v1alpha1.BundlePath) []string {
+// ("base:options", as `fleet apply --driven-scan` takes them). Base is cleaned under the checkout
+// and options under base, so neither can leave it; a ":" in base is refused here as by the API
+// (a GitRepo stored before that validation existed still gets here), since the reader splits at it.
+func drivenPaths(dir string, bundles []v1alpha1.BundlePath) ([]string, error) {
 	out := make([]string, 0, len(bundles))
-	for _, b := range bundles {
-		e := filepath.Join(dir, filepath.Clean("/"+filepath.FromSlash(b.Base)))
+	for i, b := range bundles {
+		if b.Base == "" || strings.Contains(b.Base, ":") {
+			return nil, fmt.Errorf("spec.bundles[%d].base %q: must be a directory of the repository without \":\"", i, b.Base)
+		}
+		base := filepath.Join(dir, filepath.Clean("/"+filepath.FromSlash(b.Base)))
+		if rel, err := filepath.Rel(dir, base); err != nil || strings.HasPrefix(rel, "..") {
+			return nil, fmt.Errorf("spec.bundles[%d].base %q leaves the repository", i, b.Base)
+		}
+		e := base
 		if b.Options != "" {
 			e += ":" + strings.TrimPrefix(filepath.Clean("/"+filepath.FromSlash(b.Options)), "/")
 		}
 		out = append(out, e)
 	}
-	return out
+	return out, nil
 }
 
 // checkoutError is an error of the bundle reader with file names relative to the repository.

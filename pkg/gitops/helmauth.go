@@ -70,5 +70,8 @@ func (r *Reconciler) resolveHelmCredentials(ctx context.Context, gr *v1alpha1.Gi
 		Password: string(secret.Data[corev1.BasicAuthPasswordKey]),
 		CABundle: secret.Data[HelmCACertsKey],
 	}
+	if err := creds.All.Validate(); err != nil {
+		return nil, unavailable(fmt.Errorf("helmSecretName %q: key %q: %w", name, HelmCACertsKey, err))
+	}
 	return creds, nil
 }

@@ -2,7 +2,12 @@ package gitops
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
@@ -30,20 +36,26 @@ func helmGitRepo(mutate func(*v1alpha1.GitRepoSpec)) *v1alpha1.GitRepo {
 // TestResolveHelmCredentials: which Secrets and specs give chart credentials, and how the others
 // are refused (never with a value in the message).
 func TestResolveHelmCredentials(t *testing.T) {
+	tlsServer := httptest.NewTLSServer(http.NotFoundHandler())
+	tlsServer.Close()
+	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsServer.Certificate().Raw}))
+	caB64 := base64.StdEncoding.EncodeToString([]byte(caPEM))
 	secrets := fakeSecrets{secrets: map[string]*corev1.Secret{}}
 	for _, s := range []*corev1.Secret{
 		secret("helm", corev1.SecretTypeBasicAuth, map[string]string{"username": "reader", "password": testPassword}),
 		secret("opaque", corev1.SecretTypeOpaque, map[string]string{"username": "reader", "password": testPassword}),
 		secret("paths", corev1.SecretTypeOpaque, map[string]string{HelmSecretsPathKey: "apps/one:\n  username: one\n  password: " + testPassword + "\n" +
-			"./apps/two/:\n  username: two\n  password: p2\n  caBundle: " + "LS0tLS1CRUdJTg==" + "\n  insecureSkipVerify: true\n" +
+			"./apps/two/:\n  username: two\n  password: p2\n  caBundle: " + caB64 + "\n  insecureSkipVerify: true\n" +
 			"teams/*:\n  username: team\n  password: p3\n"}),
 		secret("paths-unknown-key", corev1.SecretTypeOpaque, map[string]string{HelmSecretsPathKey: "apps/one:\n  username: one\n  passwd: " + testPassword + "\n"}),
 		secret("paths-missing", corev1.SecretTypeOpaque, map[string]string{"other": "x"}),
+		secret("paths-bad-ca", corev1.SecretTypeOpaque, map[string]string{HelmSecretsPathKey: "apps/one:\n  caBundle: " + base64.StdEncoding.EncodeToString([]byte("not PEM")) + "\n"}),
+		secret("helm-bad-ca", corev1.SecretTypeBasicAuth, map[string]string{"username": "reader", "password": testPassword, "cacerts": "not PEM"}),
 	} {
 		secrets.secrets["ns/"+s.Name] = s
 	}
 	r := &Reconciler{secrets: secrets}
-	const regex = `^http://127\.0\.0\.1:`
+	const regex = `^http://127\.0\.0\.1:\d+`
 
 	t.Run("none", func(t *testing.T) {
 		hc, err := r.resolveHelmCredentials(context.Background(), helmGitRepo(func(*v1alpha1.GitRepoSpec) {}))
@@ -81,7 +93,7 @@ func TestResolveHelmCredentials(t *testing.T) {
 				t.Errorf("forBundle(%q) = %v, want %s's", p, a, user)
 			}
 		}
-		if a := hc.ForBundle("apps/two"); string(a.CABundle) != "-----BEGIN" || !a.InsecureSkipTLSVerify {
+		if a := hc.ForBundle("apps/two"); string(a.CABundle) != caPEM || !a.InsecureSkipTLSVerify {
 			t.Errorf("apps/two: caBundle %q (base64 in the YAML), insecureSkipVerify %t", a.CABundle, a.InsecureSkipTLSVerify)
 		}
 	})
@@ -96,6 +108,8 @@ func TestResolveHelmCredentials(t *testing.T) {
 		{"missing Secret", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "nope", regex }, ReasonCredentialsUnavailable, `helmSecretName "nope": secret ns/nope not found`},
 		{"Opaque Secret", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "opaque", regex }, ReasonCredentialsUnavailable, `only Secrets of type "kubernetes.io/basic-auth"`},
 		{"no secrets-path.yaml", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "paths-missing", regex }, ReasonCredentialsUnavailable, `no key "secrets-path.yaml"`},
+		{"caBundle that is not PEM", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "paths-bad-ca", regex }, ReasonCredentialsUnavailable, `entry "apps/one": caBundle: the CA bundle holds no PEM certificate`},
+		{"cacerts that is not PEM", func(s *v1alpha1.GitRepoSpec) { s.HelmSecretName, s.HelmRepoURLRegex = "helm-bad-ca", regex }, ReasonCredentialsUnavailable, `key "cacerts": the CA bundle holds no PEM certificate`},
 		{"unknown field", func(s *v1alpha1.GitRepoSpec) {
 			s.HelmSecretNameForPaths, s.HelmRepoURLRegex = "paths-unknown-key", regex
 		}, ReasonCredentialsUnavailable, `passwd`},
@@ -137,7 +151,7 @@ func TestPrivateChartsOfACommit(t *testing.T) {
 	}
 
 	byPath := map[string]*helmchart.Auth{"apps/one": {Username: "reader", Password: testPassword}, "apps/two": {Username: "reader", Password: testPassword}}
-	allowed := &helmchart.Credentials{URLRegex: mustRegexp(t, `^http://127\.0\.0\.1:`), ByPath: byPath}
+	allowed := &helmchart.Credentials{URLRegex: mustRegexp(t, `^http://127\.0\.0\.1:\d+`), ByPath: byPath}
 	bundles, err := read(allowed)
 	if err != nil {
 		t.Fatal(err)
@@ -220,4 +234,54 @@ func mustRegexp(t *testing.T, s string) *regexp.Regexp {
 		t.Fatal(err)
 	}
 	return re
+}
+
+// TestDrivenPathsStayInTheCheckout: spec.bundles entries that the API would refuse (a GitRepo stored
+// before the validation existed) cannot name a directory outside the checkout.
+func TestDrivenPathsStayInTheCheckout(t *testing.T) {
+	dir := t.TempDir()
+	for _, b := range []v1alpha1.BundlePath{{Base: "..:"}, {Base: "a:b"}, {Base: ""}} {
+		if _, err := drivenPaths(dir, []v1alpha1.BundlePath{b}); err == nil {
+			t.Errorf("base %q accepted", b.Base)
+		}
+	}
+	got, err := drivenPaths(dir, []v1alpha1.BundlePath{{Base: "../../etc", Options: "../../passwd"}, {Base: "/abs/x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "etc") + ":passwd", filepath.Join(dir, "abs", "x")}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("drivenPaths = %v, want %v (cleaned under the checkout)", got, want)
+	}
+}
+
+// TestChartUnavailableBacksOff: a commit whose chart cannot be downloaded is retried after the
+// polling interval, then twice as long each time; a new commit starts again from the interval.
+func TestChartUnavailableBacksOff(t *testing.T) {
+	r := &Reconciler{}
+	key := types.NamespacedName{Namespace: "ns", Name: "r"}
+	s := &syncState{GitRepo: helmGitRepo(func(*v1alpha1.GitRepoSpec) {}), interval: 10 * time.Second, target: target{commit: "c1"}}
+	fail := controller.NewWaiting(ReasonChartUnavailable, errors.New("401"), s.interval)
+	delays := func(n int) []time.Duration {
+		var out []time.Duration
+		for range n {
+			var w *controller.Waiting
+			if err := r.chartBackoff(key, s, fail); !errors.As(err, &w) || w.Reason != ReasonChartUnavailable {
+				t.Fatalf("chartBackoff = %v", err)
+			} else {
+				out = append(out, w.RequeueAfter)
+			}
+		}
+		return out
+	}
+	if got := fmt.Sprint(delays(4)); got != "[10s 20s 40s 1m20s]" {
+		t.Fatalf("delays %s", got)
+	}
+	s.target.commit = "c2"
+	if got := fmt.Sprint(delays(1)); got != "[10s]" {
+		t.Fatalf("a new commit: delay %s, want the polling interval", got)
+	}
+	r.forget(key)
+	if got := fmt.Sprint(delays(1)); got != "[10s]" {
+		t.Fatalf("after a success: delay %s, want the polling interval", got)
+	}
 }

@@ -30,7 +30,7 @@ const (
 	// ReasonNoResources: the paths of the commit hold no bundle.
 	ReasonNoResources = "NoResources"
 	// ReasonChartUnavailable: a remote chart of a bundle could not be downloaded (the chart server is
-	// unreachable, refuses the credentials, or lacks the version); retried at the polling interval.
+	// unreachable, refuses the credentials, or lacks the version); retried with backoff from the polling interval.
 	ReasonChartUnavailable = "ChartUnavailable"
 	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository.
 	ReasonUnsafeContent = "UnsafeContent"

@@ -51,12 +51,18 @@ type Reconciler struct {
 	// failed remembers the last failed sync per GitRepo, so a bad commit is not cloned again
 	// on every poll; it is retried when the commit or the spec changes.
 	failed map[types.NamespacedName]failedSync
+	// chartFailures counts the consecutive syncs of a commit that failed because a chart could not
+	// be downloaded: they are retried with exponential backoff from the polling interval, so a
+	// refused password is not tried against a chart repository every 15 s.
+	chartFailures map[types.NamespacedName]failedSync
 }
 
 type failedSync struct {
 	commit     string
 	generation int64
 	err        error
+	// attempts counts consecutive failures (chartFailures only).
+	attempts int
 }
 
 // syncState is one reconcile's view of a GitRepo; steps share what they learn through it.
@@ -191,6 +197,9 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 		return controller.Result{}, f.err
 	}
 	err := r.syncCommit(ctx, s)
+	if controller.ReasonOf(err) == ReasonChartUnavailable {
+		return controller.Result{}, r.chartBackoff(key, s, err)
+	}
 	if err != nil && controller.IsStalling(err) {
 		r.mu.Lock()
 		r.failed[key] = failedSync{commit: s.target.commit, generation: s.Generation, err: err}
@@ -235,7 +244,30 @@ func (r *Reconciler) failedFor(key types.NamespacedName, s *syncState) (failedSy
 func (r *Reconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	delete(r.failed, key)
+	delete(r.chartFailures, key)
 	r.mu.Unlock()
+}
+
+// chartBackoff counts a ChartUnavailable failure of the GitRepo's commit and delays its retry:
+// the polling interval, doubling with each consecutive failure of the same commit and
+// generation, up to controller.DefaultMaxBackoff.
+func (r *Reconciler) chartBackoff(key types.NamespacedName, s *syncState, err error) error {
+	r.mu.Lock()
+	if r.chartFailures == nil {
+		r.chartFailures = map[types.NamespacedName]failedSync{}
+	}
+	f := r.chartFailures[key]
+	if f.commit != s.target.commit || f.generation != s.Generation {
+		f = failedSync{commit: s.target.commit, generation: s.Generation}
+	}
+	f.attempts++
+	r.chartFailures[key] = f
+	r.mu.Unlock()
+	var w *controller.Waiting
+	if !errors.As(err, &w) {
+		return err
+	}
+	return controller.NewWaiting(w.Reason, w.Err, controller.BackoffDelay(s.interval, f.attempts, controller.DefaultMaxBackoff))
 }
 
 // gitReason returns the reason of a classified git error.

@@ -52,7 +52,8 @@ func TestPoliciesGateHelmOps(t *testing.T) {
 
 	t.Run("a repository the Policy does not allow", func(t *testing.T) {
 		before := repo.IndexRequests()
-		f := newFixture(t, secrets, newHelmOp("op", repo.URL, "charts"))
+		reads := &countingSecrets{SecretGetter: secrets}
+		f := newFixture(t, reads, newHelmOp("op", repo.URL, "charts"))
 		withPolicies(f, &v1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Name: "only-example"},
 			HelmOp: &v1alpha1.HelmOpPolicySpec{AllowedHelmRepoPatterns: []string{`https://charts\.example\.com/.*`}}})
 		res, err := f.reconcile("op")
@@ -69,11 +70,22 @@ func TestPoliciesGateHelmOps(t *testing.T) {
 		if c := cond(op, v1alpha1.ConditionReady); c.Status != corev1.ConditionFalse || c.Reason != ReasonRestricted {
 			t.Fatalf("Ready = %+v", c)
 		}
-		if n := repo.IndexRequests() - before; n != 0 {
-			t.Fatalf("the repository was read %d times", n)
+		if n := repo.IndexRequests() - before; n != 0 || reads.n != 0 {
+			t.Fatalf("the repository was read %d times, the Secret %d times; want neither", n, reads.n)
 		}
 		if list, _ := f.client.FleetV1alpha1().Bundles("ns").List(context.Background(), metav1.ListOptions{}); len(list.Items) != 0 {
 			t.Fatalf("%d bundles written", len(list.Items))
 		}
 	})
+}
+
+// countingSecrets counts the Secret reads.
+type countingSecrets struct {
+	controller.SecretGetter
+	n int
+}
+
+func (c *countingSecrets) GetSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	c.n++
+	return c.SecretGetter.GetSecret(ctx, namespace, name)
 }

@@ -19,6 +19,7 @@ package policy
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -206,7 +207,7 @@ type HelmOpEffective struct {
 // and allowedServiceAccounts, and helmOp's defaultServiceAccount, defaultHelmSecretName,
 // allowedHelmSecretNames, allowedHelmRepoPatterns (matched in full against spec.helm.repo, or
 // against spec.helm.chart when the chart is a URL without a repo) and allowedChartPatterns (against
-// spec.helm.chart). No Policy: everything is allowed and nothing defaulted.
+// spec.helm.chart, or for an oci:// repository without a chart the last segment of the reference). No Policy: everything is allowed and nothing defaulted.
 func ForHelmOp(spec *v1alpha1.HelmOpSpec, ps []*v1alpha1.Policy) (HelmOpEffective, error) {
 	eff := HelmOpEffective{ServiceAccount: spec.ServiceAccount, HelmSecretName: spec.HelmSecretName}
 	if len(ps) == 0 {
@@ -237,7 +238,13 @@ func ForHelmOp(spec *v1alpha1.HelmOpSpec, ps []*v1alpha1.Policy) (HelmOpEffectiv
 	if err := checkPatterns(repoField, "Helm repo", repo, repos); err != nil {
 		return eff, set.fail("%v", err)
 	}
-	if err := checkPatterns("helm.chart", "chart", chart, charts); err != nil {
+	chartField := "helm.chart"
+	if chart == "" && strings.HasPrefix(repo, "oci://") {
+		// An OCI HelmOp names its chart in the repository reference (spec.helm.chart is empty):
+		// the chart patterns apply to its last path segment.
+		chart, chartField = path.Base(strings.TrimPrefix(repo, "oci://")), "the chart of helm.repo"
+	}
+	if err := checkPatterns(chartField, "chart", chart, charts); err != nil {
 		return eff, set.fail("%v", err)
 	}
 	var err error

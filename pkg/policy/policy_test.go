@@ -232,6 +232,17 @@ func TestForHelmOp(t *testing.T) {
 			wantErr:  `helm.chart "other" matches no allowed chart pattern (app, web-.*) (Policy p)`,
 		},
 		{
+			name:     "chart patterns apply to the chart of an OCI reference",
+			spec:     spec("oci://registry.example.com/team/app", "", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedChartPatterns: []string{"app"}, AllowedHelmRepoPatterns: []string{`oci://registry\.example\.com/team/.*`}})},
+		},
+		{
+			name:     "chart patterns refuse another OCI chart",
+			spec:     spec("oci://registry.example.com/team/other", "", "", ""),
+			policies: []*v1alpha1.Policy{helmOp("p", v1alpha1.HelmOpPolicySpec{AllowedChartPatterns: []string{"app"}})},
+			wantErr:  `the chart of helm.repo "other" matches no allowed chart pattern`,
+		},
+		{
 			name:     "service account required after defaulting",
 			spec:     spec(repo, "app", "", ""),
 			policies: []*v1alpha1.Policy{policy("p", func(p *v1alpha1.Policy) { p.RequireServiceAccount = true })},

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -90,6 +94,136 @@ func TestCredentialsByPath(t *testing.T) {
 		_, err := ParseCredentialsByPath([]byte(bad))
 		if err == nil || strings.Contains(err.Error(), "s3cret-x") {
 			t.Errorf("ParseCredentialsByPath(%q) = %v; want an error without the value", bad, err)
+		}
+	}
+}
+
+// TestCredentialsStayWithTheRepository: the credentials for a chart repository are not sent to an
+// archive that its index.yaml places on another host, nor to the registry of an OCI chart's
+// dependency.
+func TestCredentialsStayWithTheRepository(t *testing.T) {
+	bundleDir := filepath.Join(chartsDir, "redis")
+	t.Run("an archive on another host", func(t *testing.T) {
+		pkg := chartserver.Package(t, filepath.Join(chartsDir, "guestbook"))
+		var sent []string
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sent = append(sent, r.Header.Get("Authorization"))
+			_, _ = w.Write(pkg.Data)
+		}))
+		t.Cleanup(other.Close)
+		repo := chartserver.NewRepo(t, filepath.Join(chartsDir, "guestbook"))
+		repo.RequireBasicAuth("reader", "s3cret-repo")
+		repo.ListArchivesAt(t, other.URL)
+		f := &Fetcher{Auth: func(string, string) *Auth { return &Auth{Username: "reader", Password: "s3cret-repo"} }}
+		files, err := f.FetchChart(context.Background(), bundleDir, &v1alpha1.HelmOptions{Repo: repo.URL, Chart: "guestbook", Version: "0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertHasFile(t, files, "guestbook/Chart.yaml", "name: guestbook")
+		if len(sent) != 1 || sent[0] != "" {
+			t.Fatalf("the archive's host got Authorization headers %q; want one request without", sent)
+		}
+	})
+	t.Run("the registry of an OCI dependency", func(t *testing.T) {
+		deps := chartserver.NewRegistry(t, "deps", filepath.Join(chartsDir, "redis"))
+		deps.RequireBasicAuth("puller", "s3cret-oci")
+		app := filepath.Join(t.TempDir(), "app")
+		for name, data := range map[string]string{
+			"Chart.yaml":        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  repository: oci://" + deps.Host + "/deps\n",
+			"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+		} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(app, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reg := chartserver.NewRegistry(t, "charts", app)
+		reg.RequireBasicAuth("puller", "s3cret-oci")
+		ref := "oci://" + reg.Host + "/charts/app"
+		// PlainHTTP: every registry speaks HTTP, so the dependency is resolved with the environment
+		// of the chart rather than a separate loopback one.
+		f := &Fetcher{PlainHTTP: true, Auth: func(_, url string) *Auth {
+			if url != ref {
+				t.Errorf("Auth asked for %s", url)
+			}
+			return &Auth{Username: "puller", Password: "s3cret-oci"}
+		}}
+		_, err := f.FetchChart(context.Background(), bundleDir, &v1alpha1.HelmOptions{Chart: ref, Version: "1.0.0"})
+		if err == nil || !strings.Contains(err.Error(), "dependencies of chart app") || !errors.Is(err, bundlereader.ErrChartUnavailable) {
+			t.Fatalf("err = %v; want the dependency's registry to refuse (no credentials sent there), as ErrChartUnavailable", err)
+		}
+		// The same dependency from a registry that needs no credentials is fetched into charts/,
+		// which the pulled archive did not have.
+		deps.RequireBasicAuth("", "")
+		files, err := f.FetchChart(context.Background(), bundleDir, &v1alpha1.HelmOptions{Chart: ref, Version: "1.0.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := files["app/charts/redis-0.1.0.tgz"]; !ok {
+			t.Fatalf("the dependency is missing from the chart's files")
+		}
+	})
+}
+
+// TestWhichFailuresAreRetried: ErrChartUnavailable marks what may pass without a change to the
+// bundle (network, refused credentials, server errors, a version not published yet), not what the
+// bundle must fix.
+func TestWhichFailuresAreRetried(t *testing.T) {
+	repo := chartserver.NewRepo(t, filepath.Join(chartsDir, "guestbook"))
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	t.Cleanup(down.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	f := &Fetcher{}
+	for _, tt := range []struct {
+		name      string
+		h         v1alpha1.HelmOptions
+		retried   bool
+		errSubstr string
+	}{
+		{"server error", v1alpha1.HelmOptions{Repo: down.URL, Chart: "guestbook"}, true, "503"},
+		{"connection refused", v1alpha1.HelmOptions{Repo: closed.URL, Chart: "guestbook"}, true, "connection refused"},
+		{"version not published yet", v1alpha1.HelmOptions{Repo: repo.URL, Chart: "guestbook", Version: "9.9.9"}, true, "9.9.9"},
+		{"archive URL answering 404", v1alpha1.HelmOptions{Chart: repo.URL + "/guestbook-9.9.9.tgz"}, true, "404"},
+		{"s3 scheme", v1alpha1.HelmOptions{Repo: "s3://bucket/charts", Chart: "guestbook"}, false, `"s3" scheme is not supported`},
+		{"go-getter reference", v1alpha1.HelmOptions{Chart: "git::https://example.com/charts.git//guestbook"}, false, "go-getter"},
+		{"invalid OCI reference", v1alpha1.HelmOptions{Chart: "oci://127.0.0.1:1/UPPER/Case:::", Version: "1.0.0"}, false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &tt.h)
+			if err == nil || errors.Is(err, bundlereader.ErrChartUnavailable) != tt.retried || !strings.Contains(err.Error(), tt.errSubstr) {
+				t.Fatalf("err = %v; want ErrChartUnavailable=%t and %q in the message", err, tt.retried, tt.errSubstr)
+			}
+		})
+	}
+}
+
+// TestCredentialsURLRule: the regex must match from the start through the host, and URLs that a
+// server could resolve differently from the regex get no credentials.
+func TestCredentialsURLRule(t *testing.T) {
+	a := &Auth{Username: "u", Password: "p"}
+	for _, tt := range []struct {
+		regex, url string
+		sent       bool
+	}{
+		{`^https://charts\.example\.com/`, "https://charts.example.com/stable", true},
+		{`https://charts\.example\.com/*`, "https://charts.example.com/stable", true}, // Fleet's documented form
+		{`https://charts\.example\.com`, "https://charts.example.com", true},
+		{`https://charts\.example\.com`, "https://charts.example.com.evil.net/stable", false},
+		{`charts\.example\.com`, "https://evil.net/?charts.example.com", false},
+		{`charts\.example\.com`, "https://charts.example.com/stable", false}, // no scheme: not from the start
+		{`^http://host/team-a/`, "http://host/team-a/../team-b", false},
+		{`^http://host/team-a/`, "http://host/team-a/%2e%2e/team-b", false},
+		{`^https://charts\.example\.com/`, "https://user:pw@charts.example.com/", false},
+		{`^oci://registry\.example\.com/team/`, "oci://registry.example.com/team/app", true},
+		{`^oci://registry\.example\.com/team/`, "oci://registry.example.com:5000/team/app", false},
+	} {
+		c := &Credentials{URLRegex: regexp.MustCompile(tt.regex), All: a}
+		got := c.AuthFunc("/repo")("/repo/app", tt.url) != nil
+		if got != tt.sent {
+			t.Errorf("regex %q, URL %q: sent = %t, want %t", tt.regex, tt.url, got, tt.sent)
 		}
 	}
 }

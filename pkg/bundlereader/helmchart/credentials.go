@@ -60,7 +60,11 @@ func ParseCredentialsByPath(data []byte) (map[string]*Auth, error) {
 		if _, err := path.Match(key, ""); err != nil {
 			return nil, fmt.Errorf("entry %q is not a valid path pattern: %w", p, err)
 		}
-		out[key] = &Auth{Username: e.Username, Password: e.Password, CABundle: e.CABundle, InsecureSkipTLSVerify: e.InsecureSkipVerify}
+		a := &Auth{Username: e.Username, Password: e.Password, CABundle: e.CABundle, InsecureSkipTLSVerify: e.InsecureSkipVerify}
+		if err := a.Validate(); err != nil {
+			return nil, fmt.Errorf("entry %q: caBundle: %w", p, err)
+		}
+		out[key] = a
 	}
 	return out, nil
 }
@@ -104,7 +108,7 @@ func (c *Credentials) AuthFunc(root string) func(bundleDir, url string) *Auth {
 		if a == nil {
 			return nil
 		}
-		if c.URLRegex == nil || !c.URLRegex.MatchString(url) {
+		if !c.allows(url) {
 			c.mu.Lock()
 			c.withheld = append(c.withheld, redactURL(url))
 			c.mu.Unlock()
@@ -112,6 +116,31 @@ func (c *Credentials) AuthFunc(root string) func(bundleDir, url string) *Auth {
 		}
 		return a
 	}
+}
+
+// allows reports whether credentials may go to raw: an absolute URL (or oci:// reference) without
+// user info whose path does not climb with ".." (nor an escaped dot: Helm and the server could
+// resolve it differently from the regex), which URLRegex matches from its first character through
+// the end of the host (so "https://charts\.example\.com" does not admit
+// https://charts.example.com.evil.net/, and "charts\.example\.com" does not admit
+// https://evil/?charts.example.com).
+func (c *Credentials) allows(raw string) bool {
+	if c.URLRegex == nil {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" || u.Opaque != "" {
+		return false
+	}
+	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2e") || slices.Contains(strings.Split(u.Path, "/"), "..") {
+		return false
+	}
+	origin := u.Scheme + "://" + u.Host
+	if !strings.HasPrefix(raw, origin) {
+		return false
+	}
+	loc := c.URLRegex.FindStringIndex(raw)
+	return loc != nil && loc[0] == 0 && loc[1] >= len(origin)
 }
 
 // Explain adds to the message of a failed chart download which credentials were withheld because
@@ -125,7 +154,7 @@ func (c *Credentials) Explain(msg, regexName string) string {
 	if len(c.withheld) == 0 {
 		return msg
 	}
-	return fmt.Sprintf("%s (Helm credentials were not sent to %s: %s does not match)",
+	return fmt.Sprintf("%s (Helm credentials were not sent to %s: %s does not match it from the start through the host; URLs with user info or \"..\" get none)",
 		msg, strings.Join(slices.Compact(slices.Sorted(slices.Values(c.withheld))), ", "), regexName)
 }
 

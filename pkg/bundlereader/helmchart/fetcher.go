@@ -18,6 +18,8 @@ import (
 	"helm.sh/helm/v3/pkg/downloader"
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
+	"helm.sh/helm/v3/pkg/repo"
+	orasauth "oras.land/oras-go/v2/registry/remote/auth"
 
 	"sigs.k8s.io/yaml"
 
@@ -69,7 +71,11 @@ type env struct {
 	registry *registry.Client
 }
 
-func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth) (*env, error) {
+// newEnv makes a private Helm environment. auth, when set, is used for the OCI registry at
+// authHost only (the registry client never falls back to the credentials of the server's user,
+// such as ~/.docker/config.json, and never gives auth to another registry); its CA bundle and
+// insecureSkipTLSVerify apply to every request of the environment.
+func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth, authHost string) (*env, error) {
 	dir, err := os.MkdirTemp("", "fleet-helm-")
 	if err != nil {
 		return nil, err
@@ -83,32 +89,35 @@ func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth) (*env, error) {
 		// repository chose (git+…, s3://…): plugins come from an empty directory.
 		s.PluginsDirectory = filepath.Join(dir, "plugins")
 	}
-	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig)}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if auth != nil && (len(auth.CABundle) > 0 || auth.InsecureSkipTLSVerify) {
+		tlsConfig := &tls.Config{InsecureSkipVerify: auth.InsecureSkipTLSVerify} //nolint:gosec // asked for by the credentials
+		if len(auth.CABundle) > 0 {
+			if err := auth.Validate(); err != nil {
+				_ = os.RemoveAll(dir)
+				return nil, err
+			}
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(auth.CABundle)
+			tlsConfig.RootCAs = pool
+			if err := os.WriteFile(filepath.Join(dir, "ca.pem"), auth.CABundle, 0o600); err != nil {
+				_ = os.RemoveAll(dir)
+				return nil, err
+			}
+		}
+		tr.TLSClientConfig = tlsConfig
+	}
+	httpClient := &http.Client{Transport: tr}
+	authorizer := orasauth.Client{Client: httpClient, Credential: func(_ context.Context, hostport string) (orasauth.Credential, error) {
+		if auth == nil || hostport != authHost || (auth.Username == "" && auth.Password == "") {
+			return orasauth.EmptyCredential, nil
+		}
+		return orasauth.Credential{Username: auth.Username, Password: auth.Password}, nil
+	}}
+	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig),
+		registry.ClientOptHTTPClient(httpClient), registry.ClientOptAuthorizer(authorizer)}
 	if plainHTTP || f.PlainHTTP {
 		opts = append(opts, registry.ClientOptPlainHTTP())
-	}
-	if auth != nil {
-		if auth.Username != "" || auth.Password != "" {
-			opts = append(opts, registry.ClientOptBasicAuth(auth.Username, auth.Password))
-		}
-		if len(auth.CABundle) > 0 || auth.InsecureSkipTLSVerify {
-			tlsConfig := &tls.Config{InsecureSkipVerify: auth.InsecureSkipTLSVerify} //nolint:gosec // asked for by the GitRepo
-			if len(auth.CABundle) > 0 {
-				pool := x509.NewCertPool()
-				if !pool.AppendCertsFromPEM(auth.CABundle) {
-					_ = os.RemoveAll(dir)
-					return nil, fmt.Errorf("helm: the CA bundle holds no PEM certificate")
-				}
-				tlsConfig.RootCAs = pool
-				if err := os.WriteFile(filepath.Join(dir, "ca.pem"), auth.CABundle, 0o600); err != nil {
-					_ = os.RemoveAll(dir)
-					return nil, err
-				}
-			}
-			tr := http.DefaultTransport.(*http.Transport).Clone()
-			tr.TLSClientConfig = tlsConfig
-			opts = append(opts, registry.ClientOptHTTPClient(&http.Client{Transport: tr}))
-		}
 	}
 	rc, err := registry.NewClient(opts...)
 	if err != nil {
@@ -154,43 +163,66 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	if !strings.Contains(ref, "://") && repoURL == "" {
 		return f.localChart(ctx, baseDir, ref, h)
 	}
+	if err := checkRemote(ref, repoURL); err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+	}
+	authURL := repoURL
+	if authURL == "" {
+		authURL = ref
+	}
 	var auth *Auth
 	if f.Auth != nil {
-		authURL := repoURL
-		if authURL == "" {
-			authURL = ref
-		}
 		auth = f.Auth(baseDir, authURL)
 	}
-	e, err := f.newEnv(isLoopback(ref) || isLoopback(repoURL), auth)
+	e, err := f.newEnv(isLoopback(ref) || isLoopback(repoURL), auth, hostOf(authURL))
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
 	pull := action.NewPullWithOpts(action.WithConfig(&action.Configuration{RegistryClient: e.registry}))
 	pull.Settings = e.settings
-	pull.RepoURL = repoURL
 	pull.Version = h.Version
 	pull.DestDir = filepath.Join(e.dir, "pull")
 	pull.PlainHTTP = isLoopback(ref) || f.PlainHTTP
 	pull.SetRegistryClient(e.registry)
 	if auth != nil {
-		pull.Username, pull.Password = auth.Username, auth.Password
 		pull.InsecureSkipTLSverify = auth.InsecureSkipTLSVerify
 		if len(auth.CABundle) > 0 {
 			pull.CaFile = filepath.Join(e.dir, "ca.pem")
 		}
 	}
+	var user, password string
+	if auth != nil {
+		user, password = auth.Username, auth.Password
+	}
+	switch {
+	case repoURL != "":
+		// Find the archive in the repository's index here rather than in pull.Run: the index may name
+		// an archive on another host, and Helm would send the credentials there too. They go to the
+		// index and to archives of the repository's own scheme and host only.
+		chartURL, err := repo.FindChartInAuthAndTLSAndPassRepoURL(repoURL, user, password, ref, h.Version, "", "", pull.CaFile,
+			pull.InsecureSkipTLSverify, false, getter.All(e.settings))
+		if err != nil {
+			return nil, chartError(fmt.Errorf("helm: chart %s (repo %s, version %q): %w", ref, redactURL(repoURL), h.Version, err), true)
+		}
+		ref, pull.Version = chartURL, ""
+		if sameOrigin(chartURL, repoURL) {
+			pull.Username, pull.Password = user, password
+		}
+	case !registry.IsOCI(ref):
+		pull.Username, pull.Password = user, password // a .tgz URL: the URL Auth was asked for
+	}
 	if err := os.MkdirAll(pull.DestDir, 0o755); err != nil {
 		return nil, err
 	}
 	if _, err := pull.Run(ref); err != nil {
-		return nil, fmt.Errorf("helm: pulling chart %s (repo %q, version %q): %w: %w", ref, repoURL, h.Version, bundlereader.ErrChartUnavailable, err)
+		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redactURL(ref), redactURL(repoURL), h.Version, err), true)
 	}
 	matches, _ := filepath.Glob(filepath.Join(pull.DestDir, "*.tgz"))
 	if len(matches) != 1 {
 		return nil, fmt.Errorf("helm: pulling chart %s: expected one archive, got %d", ref, len(matches))
 	}
+	// Dependencies are resolved in an environment without the credentials (see archiveFiles).
 	return f.archiveFiles(ctx, e, matches[0], h)
 }
 
@@ -207,7 +239,7 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 	if err != nil {
 		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
 	}
-	e, err := f.newEnv(false, nil)
+	e, err := f.newEnv(false, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -246,12 +278,23 @@ func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v
 	}
 	chartDir := filepath.Join(dir, name)
 	if !h.DisableDependencyUpdate {
-		deps, err := f.dependencies(ctx, e, chartDir)
+		// A fresh environment: the chart's credentials are not for its dependencies (their
+		// registries and repositories are the chart author's choice).
+		de, err := f.newEnv(false, nil, "")
+		if err != nil {
+			return nil, err
+		}
+		defer de.close()
+		deps, err := f.dependencies(ctx, de, chartDir)
 		if err != nil {
 			return nil, err
 		}
 		for n, data := range deps {
-			if err := os.WriteFile(filepath.Join(chartDir, filepath.FromSlash(n)), data, 0o644); err != nil {
+			target := filepath.Join(chartDir, filepath.FromSlash(n))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(target, data, 0o644); err != nil {
 				return nil, err
 			}
 		}
@@ -261,7 +304,7 @@ func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v
 
 // Dependencies implements bundlereader.ChartFetcher.
 func (f *Fetcher) Dependencies(ctx context.Context, chartDir string) (map[string][]byte, error) {
-	e, err := f.newEnv(false, nil)
+	e, err := f.newEnv(false, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +355,7 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 	}
 	rc := e.registry
 	if plain && !f.PlainHTTP {
-		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true, nil)
+		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true, nil, "")
 		if err != nil {
 			return nil, err
 		}
@@ -328,7 +371,7 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 		RepositoryCache:  e.settings.RepositoryCache,
 	}
 	if err := man.Update(); err != nil {
-		return nil, fmt.Errorf("helm: resolving dependencies of chart %s: %w: %w", ch.Name(), bundlereader.ErrChartUnavailable, err)
+		return nil, chartError(fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), err), false)
 	}
 	all, err := readDir(filepath.Join(work, "charts"), "charts")
 	if err != nil {

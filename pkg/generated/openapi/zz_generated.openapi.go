@@ -4279,7 +4279,7 @@ func schema_pkg_apis_fleet_v1alpha1_GitRepoSpec(ref common.ReferenceCallback) co
 					},
 					"helmRepoURLRegex": {
 						SchemaProps: spec.SchemaProps{
-							Description: "HelmRepoURLRegex restricts Helm credentials to chart repositories whose URL matches this regex. It is required with helmSecretName(ForPaths): a GitRepo with Helm credentials and no regex is not accepted (Fleet sends the credentials to every chart URL then).",
+							Description: "HelmRepoURLRegex restricts Helm credentials to chart repositories whose URL this regex matches from its first character through the host and port. It is required with helmSecretName(ForPaths): a GitRepo with Helm credentials and no regex is not accepted (Fleet sends the credentials to every chart URL then).",
 							Type:        []string{"string"},
 							Format:      "",
 						},

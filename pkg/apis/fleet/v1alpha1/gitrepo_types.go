@@ -60,9 +60,10 @@ type GitRepoSpec struct {
 	// HelmSecretNameForPaths is a Secret with Helm credentials per bundle path.
 	// +optional
 	HelmSecretNameForPaths string `json:"helmSecretNameForPaths,omitempty"`
-	// HelmRepoURLRegex restricts Helm credentials to chart repositories whose URL matches this
-	// regex. It is required with helmSecretName(ForPaths): a GitRepo with Helm credentials and no
-	// regex is not accepted (Fleet sends the credentials to every chart URL then).
+	// HelmRepoURLRegex restricts Helm credentials to chart repositories whose URL this regex matches
+	// from its first character through the host and port. It is required with
+	// helmSecretName(ForPaths): a GitRepo with Helm credentials and no regex is not accepted (Fleet
+	// sends the credentials to every chart URL then).
 	// +optional
 	HelmRepoURLRegex string `json:"helmRepoURLRegex,omitempty"`
 	// CABundle is a PEM encoded CA bundle to validate the git server's certificate.

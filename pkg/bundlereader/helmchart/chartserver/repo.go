@@ -24,6 +24,8 @@ type Repo struct {
 	files  map[string][]byte
 	charts []Packaged
 	auth   basicAuth
+	// archiveBase, when set, is where index.yaml says the archives are.
+	archiveBase string
 	// indexRequests counts the requests for index.yaml that were answered.
 	indexRequests int
 }
@@ -53,10 +55,29 @@ func (r *Repo) Add(t testing.TB, dirs ...string) {
 		r.charts = append(r.charts, p)
 		r.files["/"+p.File] = p.Data
 	}
+	r.reindex(t)
+}
+
+// ListArchivesAt makes index.yaml name the archives at base (another server, which the test
+// serves) instead of this repository, as an index may.
+func (r *Repo) ListArchivesAt(t testing.TB, base string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.archiveBase = base
+	r.reindex(t)
+}
+
+func (r *Repo) reindex(t testing.TB) {
+	t.Helper()
+	base := r.URL
+	if r.archiveBase != "" {
+		base = r.archiveBase
+	}
 	index := repo.NewIndexFile()
 	for _, c := range r.charts {
 		sum := sha256.Sum256(c.Data)
-		if err := index.MustAdd(c.Metadata, c.File, r.URL, hex.EncodeToString(sum[:])); err != nil {
+		if err := index.MustAdd(c.Metadata, c.File, base, hex.EncodeToString(sum[:])); err != nil {
 			t.Fatal(err)
 		}
 	}
