@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
@@ -255,33 +256,48 @@ func TestDrivenPathsStayInTheCheckout(t *testing.T) {
 }
 
 // TestChartUnavailableBacksOff: a commit whose chart cannot be downloaded is retried after the
-// polling interval, then twice as long each time; a new commit starts again from the interval.
+// polling interval, then twice as long each time; the polls (and webhooks) in between get the
+// failure back without downloading; a new commit, or a success, starts again from the interval.
 func TestChartUnavailableBacksOff(t *testing.T) {
-	r := &Reconciler{}
+	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := &Reconciler{clock: clk}
 	key := types.NamespacedName{Namespace: "ns", Name: "r"}
 	s := &syncState{GitRepo: helmGitRepo(func(*v1alpha1.GitRepoSpec) {}), interval: 10 * time.Second, target: target{commit: "c1"}}
 	fail := controller.NewWaiting(ReasonChartUnavailable, errors.New("401"), s.interval)
-	delays := func(n int) []time.Duration {
-		var out []time.Duration
-		for range n {
-			var w *controller.Waiting
-			if err := r.chartBackoff(key, s, fail); !errors.As(err, &w) || w.Reason != ReasonChartUnavailable {
-				t.Fatalf("chartBackoff = %v", err)
-			} else {
-				out = append(out, w.RequeueAfter)
-			}
+	requeue := func(err error) time.Duration {
+		t.Helper()
+		var w *controller.Waiting
+		if !errors.As(err, &w) || w.Reason != ReasonChartUnavailable {
+			t.Fatalf("err = %v, want Waiting %s", err, ReasonChartUnavailable)
 		}
-		return out
+		return w.RequeueAfter
 	}
-	if got := fmt.Sprint(delays(4)); got != "[10s 20s 40s 1m20s]" {
+	var delays []time.Duration
+	for range 4 {
+		if err := r.chartWait(key, s); err != nil {
+			t.Fatalf("attempt due, but chartWait = %v", err)
+		}
+		d := requeue(r.chartBackoff(key, s, fail))
+		delays = append(delays, d)
+		// A poll half-way: the failure again, with the time left, and no attempt.
+		clk.Step(d / 2)
+		if left := requeue(r.chartWait(key, s)); left != d-d/2 {
+			t.Fatalf("half-way through %v: retry in %v, want %v", d, left, d-d/2)
+		}
+		clk.Step(d - d/2)
+	}
+	if got := fmt.Sprint(delays); got != "[10s 20s 40s 1m20s]" {
 		t.Fatalf("delays %s", got)
 	}
 	s.target.commit = "c2"
-	if got := fmt.Sprint(delays(1)); got != "[10s]" {
-		t.Fatalf("a new commit: delay %s, want the polling interval", got)
+	if err := r.chartWait(key, s); err != nil {
+		t.Fatalf("a new commit waits: %v", err)
+	}
+	if d := requeue(r.chartBackoff(key, s, fail)); d != 10*time.Second {
+		t.Fatalf("a new commit: delay %s, want the polling interval", d)
 	}
 	r.forget(key)
-	if got := fmt.Sprint(delays(1)); got != "[10s]" {
-		t.Fatalf("after a success: delay %s, want the polling interval", got)
+	if err := r.chartWait(key, s); err != nil {
+		t.Fatalf("after a success: %v", err)
 	}
 }

@@ -61,8 +61,10 @@ type failedSync struct {
 	commit     string
 	generation int64
 	err        error
-	// attempts counts consecutive failures (chartFailures only).
+	// attempts counts consecutive failures and next is when the commit may be tried again
+	// (chartFailures only).
 	attempts int
+	next     time.Time
 }
 
 // syncState is one reconcile's view of a GitRepo; steps share what they learn through it.
@@ -196,6 +198,9 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 	if f, ok := r.failedFor(key, s); ok {
 		return controller.Result{}, f.err
 	}
+	if err := r.chartWait(key, s); err != nil {
+		return controller.Result{}, err // polls and webhooks until then do not download again
+	}
 	err := r.syncCommit(ctx, s)
 	if controller.ReasonOf(err) == ReasonChartUnavailable {
 		return controller.Result{}, r.chartBackoff(key, s, err)
@@ -261,13 +266,37 @@ func (r *Reconciler) chartBackoff(key types.NamespacedName, s *syncState, err er
 		f = failedSync{commit: s.target.commit, generation: s.Generation}
 	}
 	f.attempts++
+	delay := controller.BackoffDelay(s.interval, f.attempts, controller.DefaultMaxBackoff)
+	f.next = r.clock.Now().Add(delay)
+	var w *controller.Waiting
+	if errors.As(err, &w) {
+		err = controller.NewWaiting(w.Reason, w.Err, delay)
+	}
+	f.err = err
 	r.chartFailures[key] = f
 	r.mu.Unlock()
-	var w *controller.Waiting
-	if !errors.As(err, &w) {
-		return err
+	return err
+}
+
+// chartWait returns the last ChartUnavailable failure of the GitRepo's commit while its retry is
+// not due, with the time left: the polls in between (and webhooks for the same commit) find the
+// same commit and must not download again.
+func (r *Reconciler) chartWait(key types.NamespacedName, s *syncState) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, ok := r.chartFailures[key]
+	if !ok || f.commit != s.target.commit || f.generation != s.Generation {
+		return nil
 	}
-	return controller.NewWaiting(w.Reason, w.Err, controller.BackoffDelay(s.interval, f.attempts, controller.DefaultMaxBackoff))
+	left := f.next.Sub(r.clock.Now())
+	if left <= 0 {
+		return nil
+	}
+	var w *controller.Waiting
+	if errors.As(f.err, &w) {
+		return controller.NewWaiting(w.Reason, w.Err, left)
+	}
+	return f.err
 }
 
 // gitReason returns the reason of a classified git error.

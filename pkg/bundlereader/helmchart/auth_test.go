@@ -27,6 +27,8 @@ func TestFetchChartWithAuth(t *testing.T) {
 	reg.RequireBasicAuth("puller", "s3cret-oci")
 	bundleDir := filepath.Join(chartsDir, "redis")
 
+	// The repository's credentials for its URL and what lies under it (the archive is asked for
+	// by its own URL too).
 	creds := map[string]*Auth{
 		repo.URL: {Username: "reader", Password: "s3cret-repo"},
 		"oci://" + reg.Host + "/charts/guestbook": {Username: "puller", Password: "s3cret-oci"},
@@ -35,7 +37,12 @@ func TestFetchChartWithAuth(t *testing.T) {
 	var calls []asked
 	withAuth := &Fetcher{Auth: func(dir, url string) *Auth {
 		calls = append(calls, asked{dir, url})
-		return creds[url]
+		for prefix, a := range creds {
+			if strings.HasPrefix(url, prefix) {
+				return a
+			}
+		}
+		return nil
 	}}
 	wrongAuth := &Fetcher{Auth: func(string, string) *Auth { return &Auth{Username: "reader", Password: "wrong"} }}
 
@@ -50,8 +57,8 @@ func TestFetchChartWithAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			assertHasFile(t, files, "guestbook/Chart.yaml", "name: guestbook")
-			if len(calls) != 1 || calls[0].dir != bundleDir || creds[calls[0].url] == nil {
-				t.Errorf("Auth was asked %v; want once, for bundle %s and the repository URL", calls, bundleDir)
+			if len(calls) == 0 || calls[0].dir != bundleDir || creds[calls[0].url] == nil {
+				t.Errorf("Auth was asked %v; want first for bundle %s and the repository URL", calls, bundleDir)
 			}
 			for name, f := range map[string]*Fetcher{"no credentials": {}, "wrong password": wrongAuth} {
 				_, err := f.FetchChart(context.Background(), bundleDir, &h)
@@ -127,18 +134,7 @@ func TestCredentialsStayWithTheRepository(t *testing.T) {
 	t.Run("the registry of an OCI dependency", func(t *testing.T) {
 		deps := chartserver.NewRegistry(t, "deps", filepath.Join(chartsDir, "redis"))
 		deps.RequireBasicAuth("puller", "s3cret-oci")
-		app := filepath.Join(t.TempDir(), "app")
-		for name, data := range map[string]string{
-			"Chart.yaml":        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  repository: oci://" + deps.Host + "/deps\n",
-			"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
-		} {
-			if err := os.MkdirAll(filepath.Dir(filepath.Join(app, name)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		app := appWithOCIDependency(t, deps.Host)
 		reg := chartserver.NewRegistry(t, "charts", app)
 		reg.RequireBasicAuth("puller", "s3cret-oci")
 		ref := "oci://" + reg.Host + "/charts/app"
@@ -172,6 +168,7 @@ func TestCredentialsStayWithTheRepository(t *testing.T) {
 // bundle must fix.
 func TestWhichFailuresAreRetried(t *testing.T) {
 	repo := chartserver.NewRepo(t, filepath.Join(chartsDir, "guestbook"))
+	reg := chartserver.NewRegistry(t, "charts", filepath.Join(chartsDir, "guestbook"))
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
 	t.Cleanup(down.Close)
 	closed := httptest.NewServer(http.NotFoundHandler())
@@ -190,6 +187,9 @@ func TestWhichFailuresAreRetried(t *testing.T) {
 		{"s3 scheme", v1alpha1.HelmOptions{Repo: "s3://bucket/charts", Chart: "guestbook"}, false, `"s3" scheme is not supported`},
 		{"go-getter reference", v1alpha1.HelmOptions{Chart: "git::https://example.com/charts.git//guestbook"}, false, "go-getter"},
 		{"invalid OCI reference", v1alpha1.HelmOptions{Chart: "oci://127.0.0.1:1/UPPER/Case:::", Version: "1.0.0"}, false, ""},
+		{"OCI version not published yet", v1alpha1.HelmOptions{Chart: "oci://" + reg.Host + "/charts/guestbook", Version: "9.9.9"}, true, "9.9.9"},
+		{"OCI constraint nothing satisfies yet", v1alpha1.HelmOptions{Chart: "oci://" + reg.Host + "/charts/guestbook", Version: "^9.0.0"}, true, "9.0.0"},
+		{"OCI repository that does not exist yet", v1alpha1.HelmOptions{Chart: "oci://" + reg.Host + "/charts/nope", Version: "1.0.0"}, true, "nope"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &tt.h)
@@ -226,4 +226,88 @@ func TestCredentialsURLRule(t *testing.T) {
 			t.Errorf("regex %q, URL %q: sent = %t, want %t", tt.regex, tt.url, got, tt.sent)
 		}
 	}
+}
+
+// TestDependenciesKeepTheTLSSettings: an OCI chart and its dependency on a registry with a
+// certificate the system does not trust: insecureSkipTLSVerify (no credentials) reaches the
+// dependency's download too.
+func TestDependenciesKeepTheTLSSettings(t *testing.T) {
+	reg, _ := chartserver.NewTLSRegistry(t, "deps", filepath.Join(chartsDir, "redis"))
+	app := appWithOCIDependency(t, reg.Host)
+	reg.Add(t, "charts", app)
+	ref := "oci://" + reg.Host + "/charts/app"
+	insecure := &Fetcher{Auth: func(string, string) *Auth { return &Auth{InsecureSkipTLSVerify: true} }}
+	files, err := insecure.FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &v1alpha1.HelmOptions{Chart: ref, Version: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["app/charts/redis-0.1.0.tgz"]; !ok {
+		t.Fatal("the dependency is missing")
+	}
+	if _, err := (&Fetcher{}).FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &v1alpha1.HelmOptions{Chart: ref, Version: "1.0.0"}); err == nil ||
+		!strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without insecureSkipTLSVerify: err = %v, want a certificate error", err)
+	}
+}
+
+// TestRegistryCredentialIsForOneHost: the OCI client gets the credentials for the chart's
+// registry only (Docker Hub's docker.io is served from registry-1.docker.io).
+func TestRegistryCredentialIsForOneHost(t *testing.T) {
+	a := &Auth{Username: "u", Password: "p"}
+	for _, tt := range []struct {
+		host, asked string
+		want        bool
+	}{
+		{"registry.example.com:5000", "registry.example.com:5000", true},
+		{"registry.example.com:5000", "other.example.com:5000", false},
+		{"docker.io", "registry-1.docker.io", true},
+		{"docker.io", "ghcr.io", false},
+	} {
+		cred, err := registryCredential(a, tt.host)(context.Background(), tt.asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cred.Username == "u"; got != tt.want {
+			t.Errorf("credential for %s asked as %s: %t, want %t", tt.host, tt.asked, got, tt.want)
+		}
+	}
+	if cred, _ := registryCredential(nil, "x")(context.Background(), "x"); cred.Username != "" {
+		t.Error("credentials without an Auth")
+	}
+}
+
+// TestArchiveCredentialsFollowTheirOwnURL: the archive of a chart repository gets the credentials
+// only when Auth allows its own URL (a path-scoped rule), not because the index was allowed.
+func TestArchiveCredentialsFollowTheirOwnURL(t *testing.T) {
+	repo := chartserver.NewRepo(t, filepath.Join(chartsDir, "guestbook"))
+	repo.RequireBasicAuth("reader", "s3cret-repo")
+	indexOnly := &Fetcher{Auth: func(_, url string) *Auth {
+		if url == repo.URL {
+			return &Auth{Username: "reader", Password: "s3cret-repo"}
+		}
+		return nil
+	}}
+	_, err := indexOnly.FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &v1alpha1.HelmOptions{Repo: repo.URL, Chart: "guestbook", Version: "0.0.1"})
+	if err == nil || !strings.Contains(err.Error(), "guestbook-0.0.1.tgz") || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("err = %v; want the archive download refused without credentials", err)
+	}
+}
+
+// appWithOCIDependency writes chart app 1.0.0 depending on redis 0.1.0 at oci://host/deps, without
+// the dependency in charts/, and returns its directory.
+func appWithOCIDependency(t *testing.T, host string) string {
+	t.Helper()
+	app := filepath.Join(t.TempDir(), "app")
+	for name, data := range map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  repository: oci://" + host + "/deps\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(app, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return app
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"oras.land/oras-go/v2/errdef"
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/fleetapi/fleet/pkg/bundlereader"
@@ -53,9 +54,10 @@ func checkRemote(ref, repoURL string) error {
 // the OCI client ("response status code 401: Unauthorized") that a retry may get past.
 var transientStatus = regexp.MustCompile(`(?: : |status code )(401|403|404|408|429|5\d\d)\b`)
 
-// notInIndex matches Helm's "chart "x" (version "y") not found in URL repository": the chart or
-// version may be published later.
-var notInIndex = regexp.MustCompile(`not found in .* repository`)
+// notPublished matches Helm's messages for a chart or version that is not (yet) published: "chart
+// "x" (version "y") not found in URL repository" for chart repositories, "Could not locate a version
+// matching" for an OCI constraint.
+var notPublished = regexp.MustCompile(`not found in .* repository|Could not locate a version matching`)
 
 // chartError marks err with bundlereader.ErrChartUnavailable when a retry may succeed without a
 // change to the bundle: the server could not be reached, refused the credentials, failed, or (for
@@ -66,7 +68,7 @@ func chartError(err error, pulled bool) error {
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) || transientStatus.MatchString(err.Error()) ||
 		errors.Is(err, orasauth.ErrBasicCredentialNotFound) || strings.Contains(err.Error(), orasauth.ErrBasicCredentialNotFound.Error()) ||
-		(pulled && notInIndex.MatchString(err.Error())) {
+		(pulled && (notPublished.MatchString(err.Error()) || errors.Is(err, errdef.ErrNotFound) || strings.HasSuffix(err.Error(), ": not found"))) {
 		return fmt.Errorf("%w: %w", bundlereader.ErrChartUnavailable, err)
 	}
 	return err
@@ -87,3 +89,27 @@ func sameOrigin(a, b string) bool {
 	pb, err2 := url.Parse(b)
 	return err1 == nil && err2 == nil && pa.Host != "" && strings.EqualFold(pa.Scheme, pb.Scheme) && strings.EqualFold(pa.Host, pb.Host)
 }
+
+// redactErr is err with the passwords of the given URLs hidden, where Helm repeats a URL as written.
+func redactErr(err error, urls ...string) error {
+	msg := err.Error()
+	redacted := msg
+	for _, u := range urls {
+		if r := redactURL(u); u != "" && r != u {
+			redacted = strings.ReplaceAll(redacted, u, r)
+		}
+	}
+	if redacted == msg {
+		return err
+	}
+	return &redactedError{msg: redacted, err: err}
+}
+
+// redactedError shows a redacted message and keeps the error chain for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

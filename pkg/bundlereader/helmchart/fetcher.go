@@ -108,12 +108,7 @@ func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth, authHost string) (*env, err
 		tr.TLSClientConfig = tlsConfig
 	}
 	httpClient := &http.Client{Transport: tr}
-	authorizer := orasauth.Client{Client: httpClient, Credential: func(_ context.Context, hostport string) (orasauth.Credential, error) {
-		if auth == nil || hostport != authHost || (auth.Username == "" && auth.Password == "") {
-			return orasauth.EmptyCredential, nil
-		}
-		return orasauth.Credential{Username: auth.Username, Password: auth.Password}, nil
-	}}
+	authorizer := orasauth.Client{Client: httpClient, Cache: orasauth.NewCache(), Credential: registryCredential(auth, authHost)}
 	opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard), registry.ClientOptCredentialsFile(s.RegistryConfig),
 		registry.ClientOptHTTPClient(httpClient), registry.ClientOptAuthorizer(authorizer)}
 	if plainHTTP || f.PlainHTTP {
@@ -125,6 +120,25 @@ func (f *Fetcher) newEnv(plainHTTP bool, auth *Auth, authHost string) (*env, err
 		return nil, err
 	}
 	return &env{dir: dir, settings: s, registry: rc}, nil
+}
+
+// registryCredential answers the OCI client's requests for credentials: auth's for the registry at
+// host only (StaticCredential maps docker.io to the host Docker Hub is served from), none for any
+// other registry.
+func registryCredential(auth *Auth, host string) orasauth.CredentialFunc {
+	if auth == nil || host == "" || (auth.Username == "" && auth.Password == "") {
+		return func(context.Context, string) (orasauth.Credential, error) { return orasauth.EmptyCredential, nil }
+	}
+	return orasauth.StaticCredential(host, orasauth.Credential{Username: auth.Username, Password: auth.Password})
+}
+
+// tlsOnly is auth without the credentials: what a chart's dependencies get (its CA bundle and
+// insecureSkipTLSVerify describe the servers, not a secret).
+func tlsOnly(auth *Auth) *Auth {
+	if auth == nil {
+		return nil
+	}
+	return &Auth{CABundle: auth.CABundle, InsecureSkipTLSVerify: auth.InsecureSkipTLSVerify}
 }
 
 func (e *env) close() { _ = os.RemoveAll(e.dir) }
@@ -203,10 +217,11 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 		chartURL, err := repo.FindChartInAuthAndTLSAndPassRepoURL(repoURL, user, password, ref, h.Version, "", "", pull.CaFile,
 			pull.InsecureSkipTLSverify, false, getter.All(e.settings))
 		if err != nil {
-			return nil, chartError(fmt.Errorf("helm: chart %s (repo %s, version %q): %w", ref, redactURL(repoURL), h.Version, err), true)
+			return nil, chartError(fmt.Errorf("helm: chart %s (repo %s, version %q): %w", ref, redactURL(repoURL), h.Version, redactErr(err, repoURL)), true)
 		}
 		ref, pull.Version = chartURL, ""
-		if sameOrigin(chartURL, repoURL) {
+		// The archive is asked for by its own URL: a path-scoped rule of Auth applies to it too.
+		if auth != nil && sameOrigin(chartURL, repoURL) && f.Auth(baseDir, chartURL) != nil {
 			pull.Username, pull.Password = user, password
 		}
 	case !registry.IsOCI(ref):
@@ -216,14 +231,14 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 		return nil, err
 	}
 	if _, err := pull.Run(ref); err != nil {
-		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redactURL(ref), redactURL(repoURL), h.Version, err), true)
+		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redactURL(ref), redactURL(repoURL), h.Version, redactErr(err, ref, repoURL)), true)
 	}
 	matches, _ := filepath.Glob(filepath.Join(pull.DestDir, "*.tgz"))
 	if len(matches) != 1 {
 		return nil, fmt.Errorf("helm: pulling chart %s: expected one archive, got %d", ref, len(matches))
 	}
 	// Dependencies are resolved in an environment without the credentials (see archiveFiles).
-	return f.archiveFiles(ctx, e, matches[0], h)
+	return f.archiveFiles(ctx, e, matches[0], h, tlsOnly(auth))
 }
 
 // localChart loads a chart directory or archive outside the bundle (relative to baseDir).
@@ -245,7 +260,7 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 	}
 	defer e.close()
 	if !st.IsDir() {
-		return f.archiveFiles(ctx, e, p, h)
+		return f.archiveFiles(ctx, e, p, h, nil)
 	}
 	ch, err := loader.LoadDir(p)
 	if err != nil {
@@ -269,8 +284,8 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 }
 
 // archiveFiles expands a chart archive into files keyed "<chart>/<path>", resolving missing
-// dependencies.
-func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
+// dependencies with the TLS settings depTLS (no credentials).
+func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v1alpha1.HelmOptions, depTLS *Auth) (map[string][]byte, error) {
 	dir := filepath.Join(e.dir, "expanded")
 	name, err := untar(archive, dir)
 	if err != nil {
@@ -280,7 +295,7 @@ func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v
 	if !h.DisableDependencyUpdate {
 		// A fresh environment: the chart's credentials are not for its dependencies (their
 		// registries and repositories are the chart author's choice).
-		de, err := f.newEnv(false, nil, "")
+		de, err := f.newEnv(false, depTLS, "")
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -63,6 +65,25 @@ func NewRegistry(t testing.TB, repository string, dirs ...string) *Registry {
 	t.Cleanup(r.server.Close)
 	r.Host = strings.TrimPrefix(r.server.URL, "http://")
 	return r
+}
+
+// NewTLSRegistry is NewRegistry over HTTPS on 127.0.0.2, an address clients do not treat as
+// loopback (so they speak TLS to it) and that the test certificate does not name (so they must
+// be told to skip verification, or trust CA).
+func NewTLSRegistry(t testing.TB, repository string, dirs ...string) (r *Registry, ca []byte) {
+	t.Helper()
+	r = &Registry{blobs: map[string][]byte{}, manifests: map[string]map[string][]byte{}, tags: map[string][]string{}}
+	r.Add(t, repository, dirs...)
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.server.Listener = l
+	r.server.StartTLS()
+	t.Cleanup(r.server.Close)
+	r.Host = strings.TrimPrefix(r.server.URL, "https://")
+	return r, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.server.Certificate().Raw})
 }
 
 // Add pushes the charts in dirs under oci://<Host>/<repository>/<chart name>:<version>; they are
