@@ -90,6 +90,8 @@ type Fetcher struct {
 	lastErr     error
 	nextAttempt time.Time
 	attempts    []time.Time
+	// pushedAt is the time of the newest verified push notification (Nudge).
+	pushedAt time.Time
 	// flight is the ls-remote in progress, nil when none.
 	flight *flight
 }
@@ -122,7 +124,7 @@ func (f *Fetcher) Refs(ctx context.Context, maxAge, base time.Duration) (map[str
 	}
 	fl := f.flight
 	if fl == nil {
-		if f.failures > 0 && now.Before(f.nextAttempt) {
+		if f.failures > 0 && now.Before(f.nextAttempt) && !f.pushedAfterLastAttempt() {
 			err := &BackoffError{Err: f.lastErr, Failures: f.failures, NextAttempt: f.nextAttempt}
 			f.mu.Unlock()
 			return nil, err
@@ -144,6 +146,24 @@ func (f *Fetcher) Refs(ctx context.Context, maxAge, base time.Duration) (map[str
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// Nudge tells the Fetcher that a verified push notification for the repository arrived at at: the
+// server is up and has something new. The next Refs then tries the repository even during a
+// backoff, once per notification newer than the last attempt (a backoff earned while the server
+// was down would otherwise hold the pushed commit back for up to the maximum backoff).
+func (f *Fetcher) Nudge(at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if at.After(f.pushedAt) {
+		f.pushedAt = at
+	}
+}
+
+// pushedAfterLastAttempt reports whether a push notification arrived after the last attempt
+// (f.mu held).
+func (f *Fetcher) pushedAfterLastAttempt() bool {
+	return len(f.attempts) > 0 && f.pushedAt.After(f.attempts[len(f.attempts)-1])
 }
 
 // fetch runs the ls-remote of fl, started at now, and records its outcome.

@@ -132,3 +132,45 @@ func TestFetcherClassifiesFailures(t *testing.T) {
 		t.Fatalf("right password: %v", err)
 	}
 }
+
+// TestPushNotificationTriesDuringBackoff: a verified push (Nudge) newer than the last attempt lets
+// the next Refs reach the repository during a backoff, once; the same or an older notification
+// does not.
+func TestPushNotificationTriesDuringBackoff(t *testing.T) {
+	srv := gitserver.NewHTTP(t)
+	repo := srv.NewRepo(t, "back")
+	repo.Commit("one", map[string]string{"cm.yaml": "kind: ConfigMap\n"})
+	srv.Fail("back", http.StatusServiceUnavailable)
+	fs, c := newFakeFetchers(time.Minute)
+	f := fs.For(repo.URL, Credentials{})
+	ctx := context.Background()
+	for range 3 { // three failures: the next attempt is 4 s away
+		_, _ = f.Refs(ctx, time.Second, time.Second)
+		c.Step(time.Minute)
+	}
+	_, _ = f.Refs(ctx, time.Second, time.Second) // fourth failure, 8 s of backoff
+	c.Step(time.Second)
+	// A push while the server still fails: one attempt, then the backoff holds again.
+	f.Nudge(c.Now())
+	c.Step(time.Millisecond)
+	_, _ = f.Refs(ctx, time.Second, time.Second)
+	if _, err := f.Refs(ctx, time.Second, time.Second); err == nil || len(srv.RefAdvertisements("back")) != 5 {
+		t.Fatalf("one notification allowed %d attempts (err %v), want one", len(srv.RefAdvertisements("back"))-4, err)
+	}
+	srv.Fail("back", 0)
+	c.Step(time.Second)
+
+	f.Nudge(c.Now().Add(-2 * time.Second)) // older than the last attempt
+	if _, err := f.Refs(ctx, time.Second, time.Second); err == nil {
+		t.Fatal("a notification older than the last attempt ended the backoff")
+	}
+	f.Nudge(c.Now())
+	c.Step(time.Millisecond)
+	refs, err := f.Refs(ctx, time.Second, time.Second)
+	if err != nil || len(refs) == 0 {
+		t.Fatalf("after a push notification: %v, %v; want the refs", refs, err)
+	}
+	if n := len(srv.RefAdvertisements("back")); n != 6 {
+		t.Fatalf("the server saw %d ls-remotes, want 6 (5 failures, then the one the second push allowed)", n)
+	}
+}

@@ -168,7 +168,11 @@ func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result,
 	} else {
 		res.RequeueAfter = wait.Jitter(s.interval, pollingJitter)
 	}
-	refs, err := r.fetchers.For(s.Spec.Repo, r.credentials(s)).Refs(ctx, refsMaxAge(s, r.clock.Now()), s.interval)
+	fetcher := r.fetchers.For(s.Spec.Repo, r.credentials(s))
+	if s.webhook != nil {
+		fetcher.Nudge(s.webhook.at) // a verified push: worth one attempt even during a backoff
+	}
+	refs, err := fetcher.Refs(ctx, refsMaxAge(s, r.clock.Now()), s.interval)
 	if err != nil {
 		s.pollErr = err
 		var be *BackoffError
