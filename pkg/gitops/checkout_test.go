@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -174,5 +175,38 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCheckoutSizeIsBounded: a clone that would write more than maxCheckoutBytes stops with
+// RepositoryTooLarge and leaves nothing behind (failed clones used to leave their directory), on a
+// branch (shallow) and on a bare commit id (full clone, then checkout); a repository under the
+// bound clones.
+func TestCheckoutSizeIsBounded(t *testing.T) {
+	defer func(old int64) { maxCheckoutBytes = old }(maxCheckoutBytes)
+	maxCheckoutBytes = 1 << 20
+	srv := gitserver.NewHTTP(t)
+	small := srv.NewRepo(t, "small")
+	smallCommit := small.Commit("one", map[string]string{"cm.yaml": configMap})
+	big := srv.NewRepo(t, "big")
+	noise := make([]byte, 3<<20) // random: it does not compress below the bound
+	if _, err := rand.Read(noise); err != nil {
+		t.Fatal(err)
+	}
+	bigCommit := big.Commit("big", map[string]string{"cm.yaml": configMap, "blob.bin": string(noise)})
+
+	tmp := t.TempDir()
+	if _, _, err := checkout(context.Background(), tmp, small.URL, Credentials{}, target{ref: "refs/heads/main", commit: smallCommit}); err != nil {
+		t.Fatalf("a small repository: %v", err)
+	}
+	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: bigCommit}, "commit id": {commit: bigCommit}} {
+		tmp := t.TempDir()
+		_, _, err := checkout(context.Background(), tmp, big.URL, Credentials{}, tg)
+		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), "exceeds 1 MiB") {
+			t.Fatalf("%s: err = %v, want %s", name, err, ReasonRepositoryTooLarge)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
+		}
 	}
 }

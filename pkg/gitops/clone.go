@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // cloneTimeout bounds one clone (go-git's PlainClone: dial, the SSH handshake included, see
@@ -27,9 +30,11 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	if err != nil {
 		return "", "", fmt.Errorf("clone: %w", err)
 	}
+	// The error paths return "" for dir: remove what was created, not the named result.
+	created := dir
 	defer func() {
 		if err != nil {
-			_ = os.RemoveAll(dir)
+			_ = os.RemoveAll(created)
 		}
 	}()
 	auth, err := creds.auth(repo)
@@ -50,9 +55,20 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 		opts.ReferenceName, opts.SingleBranch, opts.Depth = plumbing.ReferenceName(t.ref), true, 1
 	}
 	start := time.Now()
-	r, err := git.PlainCloneContext(ctx, dir, false, opts)
+	// PlainClone's layout (objects in dir/.git, the working tree in dir), on file systems that count
+	// what the clone writes.
+	q := &quota{limit: maxCheckoutBytes}
+	wt := quotaFS{Filesystem: osfs.New(dir), q: q}
+	dot, err := wt.Chroot(git.GitDirName)
+	if err != nil {
+		return "", "", fmt.Errorf("clone: %w", err)
+	}
+	r, err := git.CloneContext(ctx, filesystem.NewStorage(dot, cache.NewObjectLRUDefault()), wt, opts)
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
+		if q.exceeded() {
+			return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %d MiB", RedactURL(repo), maxCheckoutBytes>>20)}
+		}
 		if te := exceeded(parent, ctx, "clone", timeout); te != nil {
 			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", RedactURL(repo), te)}
 		}
@@ -64,6 +80,9 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 			return "", "", fmt.Errorf("clone: %w", err)
 		}
 		if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(t.commit), Force: true}); err != nil {
+			if q.exceeded() {
+				return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %d MiB", RedactURL(repo), maxCheckoutBytes>>20)}
+			}
 			return "", "", &GitError{Reason: ReasonRevisionNotFound, Err: fmt.Errorf("checkout of commit %s: %w", t.commit, err)}
 		}
 	}

@@ -32,6 +32,9 @@ const (
 	// ReasonChartUnavailable: a remote chart of a bundle could not be downloaded (the chart server is
 	// unreachable, refuses the credentials, or lacks the version); retried with backoff from the polling interval.
 	ReasonChartUnavailable = "ChartUnavailable"
+	// ReasonRepositoryTooLarge: the clone of the commit would write more than maxCheckoutBytes
+	// (Stalled until the commit or the spec changes).
+	ReasonRepositoryTooLarge = "RepositoryTooLarge"
 	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository.
 	ReasonUnsafeContent = "UnsafeContent"
 	// ReasonBundleWriteFailed: creating, updating or deleting a Bundle failed.

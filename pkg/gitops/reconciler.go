@@ -229,7 +229,7 @@ func (r *Reconciler) syncCommit(ctx context.Context, s *syncState) error {
 	dir, commit, err := checkout(ctx, r.tmpDir, s.Spec.Repo, r.credentials(s), s.target)
 	if err != nil {
 		var ge *GitError
-		if errors.As(err, &ge) && ge.Reason == ReasonUnsafeContent {
+		if errors.As(err, &ge) && (ge.Reason == ReasonUnsafeContent || ge.Reason == ReasonRepositoryTooLarge) {
 			return controller.NewStalling(ge.Reason, err)
 		}
 		return controller.NewWaiting(ReasonCloneFailed, err, s.interval)

@@ -1,0 +1,73 @@
+package gitops
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"github.com/go-git/go-billy/v5"
+)
+
+// maxCheckoutBytes bounds what one clone may write (objects and working tree): a repository
+// must not fill the server's disk. A commit over it is Stalled with RepositoryTooLarge (not
+// cloned again until the commit or the spec changes). A variable, so that tests can lower it.
+var maxCheckoutBytes int64 = 1 << 30
+
+// quota counts the bytes written through the file systems that share it.
+type quota struct {
+	limit int64
+	used  atomic.Int64
+}
+
+func (q *quota) add(n int) error {
+	if q.used.Add(int64(n)) > q.limit {
+		return fmt.Errorf("the checkout exceeds %d MiB", q.limit>>20)
+	}
+	return nil
+}
+
+func (q *quota) exceeded() bool { return q.used.Load() > q.limit }
+
+// quotaFS is a billy.Filesystem whose files count their writes against q.
+type quotaFS struct {
+	billy.Filesystem
+	q *quota
+}
+
+func (f quotaFS) Create(name string) (billy.File, error) { return f.wrap(f.Filesystem.Create(name)) }
+
+func (f quotaFS) OpenFile(name string, flag int, perm os.FileMode) (billy.File, error) {
+	return f.wrap(f.Filesystem.OpenFile(name, flag, perm))
+}
+
+func (f quotaFS) TempFile(dir, prefix string) (billy.File, error) {
+	return f.wrap(f.Filesystem.TempFile(dir, prefix))
+}
+
+func (f quotaFS) Chroot(path string) (billy.Filesystem, error) {
+	c, err := f.Filesystem.Chroot(path)
+	if err != nil {
+		return nil, err
+	}
+	return quotaFS{Filesystem: c, q: f.q}, nil
+}
+
+func (f quotaFS) wrap(file billy.File, err error) (billy.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	return quotaFile{File: file, q: f.q}, nil
+}
+
+// quotaFile refuses writes once its quota is spent.
+type quotaFile struct {
+	billy.File
+	q *quota
+}
+
+func (f quotaFile) Write(p []byte) (int, error) {
+	if err := f.q.add(len(p)); err != nil {
+		return 0, err
+	}
+	return f.File.Write(p)
+}
