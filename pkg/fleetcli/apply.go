@@ -17,6 +17,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
+	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 )
 
 type applyFlags struct {
@@ -165,6 +166,38 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 			return fmt.Errorf("saving bundle %s/%s: %w", b.Namespace, b.Name, err)
 		}
 		fmt.Fprintf(cfg.Out, "bundle %s/%s saved\n", b.Namespace, b.Name)
+	}
+	return pruneRepoBundles(ctx, cfg, cs, opts.Namespace, labels[v1alpha1.RepoLabel], results)
+}
+
+// pruneRepoBundles deletes, as Fleet's `fleet apply` does, the Bundles of the same repository
+// (label fleet.cattle.io/repo-name=repo, given with -l) in the namespace that this run did not
+// produce: a bundle directory removed from the repository takes its Bundle with it. Without that
+// label nothing is pruned.
+func pruneRepoBundles(ctx context.Context, cfg Config, cs versioned.Interface, namespace, repo string, results []bundlereader.Result) error {
+	if repo == "" {
+		return nil
+	}
+	if namespace == "" {
+		namespace = bundlereader.DefaultNamespace
+	}
+	keep := map[string]bool{}
+	for _, r := range results {
+		keep[r.Bundle.Name] = true
+	}
+	client := cs.FleetV1alpha1().Bundles(namespace)
+	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: v1alpha1.RepoLabel + "=" + repo})
+	if err != nil {
+		return fmt.Errorf("listing the bundles of %s=%s to prune: %w", v1alpha1.RepoLabel, repo, err)
+	}
+	for _, b := range list.Items {
+		if keep[b.Name] {
+			continue
+		}
+		if err := client.Delete(ctx, b.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("pruning bundle %s/%s: %w", namespace, b.Name, err)
+		}
+		fmt.Fprintf(cfg.Out, "bundle %s/%s pruned\n", namespace, b.Name)
 	}
 	return nil
 }
