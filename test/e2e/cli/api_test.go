@@ -61,7 +61,7 @@ func TestApplyThroughTheAPI(t *testing.T) {
 	write("apps/web/cm.yaml", cm)
 	write("apps/db/cm.yaml", cm)
 	apply(repo, "apps", "apps/web", "apps/db")
-	apply("-l=" + v1alpha1.RepoLabel + "=other", "other", "apps/web")
+	apply("-l="+v1alpha1.RepoLabel+"=other", "other", "apps/web")
 	first := bundles()
 	for _, name := range []string{"apps-apps-web", "apps-apps-db", "other-apps-web"} {
 		if _, ok := first[name]; !ok {
