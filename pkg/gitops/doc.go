@@ -28,7 +28,7 @@
 // cloned again, and polling goes on so that the next commit can fix it.
 //
 // Webhooks (webhook*.go): Webhook is the handler of fleet-apiserver's /webhooks/git. It parses push
-// events of GitHub, GitLab, Bitbucket Cloud and Server, Gitea and Gogs, finds the GitRepos of the
+// events of GitHub, GitLab, Bitbucket Cloud and Server, Gitea, Gogs and Azure DevOps, finds the GitRepos of the
 // repository through an informer index on the normalized URL, verifies the request with each one's
 // spec.webhookSecret, and hands the push to the reconciler and the queue; summarize records
 // status.webhookCommit and lastWebhookTime.

@@ -117,7 +117,7 @@ func (d *webhookDeps) handle(ctx context.Context, p provider, ev pushEvent, h ht
 	}
 	ctx, cancel := context.WithTimeout(ctx, webhookSecretTimeout)
 	defer cancel()
-	secrets := map[types.NamespacedName][]byte{}
+	secrets := map[types.NamespacedName]map[string][]byte{}
 	now := d.clock.Now()
 	verified, triggered := 0, 0
 	for _, gr := range candidates {
@@ -173,24 +173,33 @@ func (d *webhookDeps) gitReposFor(urls []string) []*v1alpha1.GitRepo {
 // verify reports whether the request is verified with gr's webhook secret. A GitRepo without
 // spec.webhookSecret, whose Secret cannot be read or holds none of the keys, is never verified.
 // Secrets are read once per request (memo).
-func (d *webhookDeps) verify(ctx context.Context, p provider, gr *v1alpha1.GitRepo, h http.Header, body []byte, memo map[types.NamespacedName][]byte) bool {
+func (d *webhookDeps) verify(ctx context.Context, p provider, gr *v1alpha1.GitRepo, h http.Header, body []byte, memo map[types.NamespacedName]map[string][]byte) bool {
 	if gr.Spec.WebhookSecret == "" {
 		klog.V(2).InfoS("Webhook refused: the GitRepo has no webhookSecret", "gitrepo", klog.KObj(gr))
 		return false
 	}
 	name := types.NamespacedName{Namespace: gr.Namespace, Name: gr.Spec.WebhookSecret}
-	value, ok := memo[name]
+	data, ok := memo[name]
 	if !ok {
 		s, err := d.secrets.GetSecret(ctx, name.Namespace, name.Name)
 		if err != nil {
 			klog.V(2).InfoS("Webhook refused: reading the webhook secret failed", "gitrepo", klog.KObj(gr), "secret", name.Name, "err", err)
 		} else {
-			value = webhookSecretValue(s.Data, p.keys)
+			data = s.Data
 		}
-		memo[name] = value
+		memo[name] = data
 	}
+	value := webhookSecretValue(data, p.keys)
 	if len(value) == 0 {
 		return false
+	}
+	if p.userKey != "" {
+		want := webhookSecretValue(data, []string{p.userKey})
+		user, _, _ := basicAuth(h)
+		if len(want) == 0 || !verifyToken(user, want) {
+			klog.V(2).InfoS("Webhook refused: user name not verified", "gitrepo", klog.KObj(gr), "provider", p.name)
+			return false
+		}
 	}
 	if !p.verify(h, body, value) {
 		klog.V(2).InfoS("Webhook refused: signature not verified", "gitrepo", klog.KObj(gr), "provider", p.name)

@@ -33,6 +33,9 @@ type provider struct {
 	name string
 	// keys are the Secret data keys holding its secret, in the order they are looked up.
 	keys []string
+	// userKey, when set, is the Secret data key of the user name the request must also carry in
+	// its basic authentication (Azure DevOps).
+	userKey string
 	// verify reports whether the request headers carry a valid signature (or token) of body.
 	verify func(h http.Header, body, secret []byte) bool
 	// parse reads a push payload.
@@ -83,7 +86,20 @@ var (
 			return verifyHMAC(h.Get("X-Hub-Signature"), "sha256=", body, secret)
 		},
 		parse: parseBitbucketServer}
+	// Azure DevOps service hooks sign nothing: the hook is given a user name and password for basic
+	// authentication, which must be the Secret's azure-username and azure-password (as in Fleet).
+	providerAzureDevOps = provider{name: "azure-devops", keys: keys("azure-password"), userKey: "azure-username",
+		verify: func(h http.Header, _, secret []byte) bool {
+			_, password, ok := basicAuth(h)
+			return ok && verifyToken(password, secret)
+		},
+		parse: parseAzureDevOps}
 )
+
+// basicAuth returns the credentials of the request's basic authentication.
+func basicAuth(h http.Header) (user, password string, ok bool) {
+	return (&http.Request{Header: h}).BasicAuth()
+}
 
 // errPing is returned for a provider's ping: understood, nothing to do.
 var errPing = errors.New("ping")
@@ -108,6 +124,8 @@ func detect(h http.Header) (provider, error) {
 		return providerGitHub, wantEvent("github", h.Get("X-GitHub-Event"), "push")
 	case h.Get("X-Gitlab-Event") != "":
 		return providerGitLab, wantEvent("gitlab", h.Get("X-Gitlab-Event"), "Push Hook", "Tag Push Hook")
+	case h.Get("X-Vss-Activityid") != "" || h.Get("X-Vss-Subscriptionid") != "":
+		return providerAzureDevOps, nil // the event type is in the payload (parseAzureDevOps)
 	case h.Get("X-Event-Key") != "":
 		switch ev := h.Get("X-Event-Key"); ev {
 		case "repo:push":
@@ -121,7 +139,7 @@ func detect(h http.Header) (provider, error) {
 		}
 	}
 	return provider{}, errors.New("unknown webhook: want a push event from GitHub (X-GitHub-Event), GitLab (X-Gitlab-Event), " +
-		"Bitbucket (X-Event-Key), Gitea (X-Gitea-Event) or Gogs (X-Gogs-Event)")
+		"Bitbucket (X-Event-Key), Gitea (X-Gitea-Event), Gogs (X-Gogs-Event) or Azure DevOps (X-Vss-Activityid)")
 }
 
 func wantEvent(provider, got string, want ...string) error {

@@ -3,6 +3,7 @@ package gitops
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -76,9 +77,19 @@ func signed(providerName, secret string, body []byte) http.Header {
 		if secret != "" {
 			h.Set("X-Gogs-Signature", hmacHex(secret, body))
 		}
+	case "azure-devops":
+		// Azure DevOps signs nothing: the service hook sends the user name and password it was given.
+		h.Set("X-Vss-Activityid", "5d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6")
+		h.Set("X-Vss-Subscriptionid", "7c2d4f1e-3a5b-4c6d-8e9f-0a1b2c3d4e5f")
+		if secret != "" {
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(azureHookUser+":"+secret)))
+		}
 	}
 	return h
 }
+
+// azureHookUser is the user name of the Azure DevOps service hook in these tests.
+const azureHookUser = "fleet-hook"
 
 func TestParsePushPayloads(t *testing.T) {
 	tests := []struct {
@@ -103,6 +114,8 @@ func TestParsePushPayloads(t *testing.T) {
 			[]refUpdate{{"refs/heads/main", "bffeb74224043ba2feb48d137756c8a9331c449a"}}},
 		{"gogs", "gogs", "gogs-push.json", "gogs", "gogs.example.com/legacy/fleet-examples",
 			[]refUpdate{{"refs/heads/master", "51eb23ccde58bc9cbd3be8b2a9d3b7af9ea3b65e"}}},
+		{"azure devops", "azure-devops", "azure-devops-push.json", "azure-devops", "dev.azure.com/fleet-org/platform/_git/fleet-examples",
+			[]refUpdate{{"refs/heads/main", "9b3f6e0c2d1a4b5c6d7e8f90a1b2c3d4e5f60718"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +151,7 @@ func TestParsePushPayloads(t *testing.T) {
 			if p.verify(signed(tt.provider, "", body), body, []byte("s3cret")) {
 				t.Fatal("verified without a signature")
 			}
-			if p.name != "gitlab" { // GitLab sends a token, not a signature of the body
+			if p.name != "gitlab" && p.name != "azure-devops" { // they send a token or password, not a signature of the body
 				tampered := append([]byte(nil), body...)
 				tampered[len(tampered)-2] = ' '
 				if p.verify(h, tampered, []byte("s3cret")) {
@@ -250,11 +263,11 @@ func TestVerifyRefusesEmptySecretsAndBadEncodings(t *testing.T) {
 // must hold only branch or tag refs and commit ids, and name a repository.
 func FuzzWebhookPayload(f *testing.F) {
 	for _, name := range []string{"github-push.json", "gitlab-push.json", "gitlab-tag-push.json", "bitbucket-cloud-push.json",
-		"bitbucket-server-refs-changed.json", "gitea-push.json", "gogs-push.json"} {
+		"bitbucket-server-refs-changed.json", "gitea-push.json", "gogs-push.json", "azure-devops-push.json"} {
 		f.Add(fixture(f, name))
 	}
 	f.Add([]byte(`{"ref":"refs/heads/x","after":"0000000000000000000000000000000000000000","repository":{"ssh_url":"a:b"}}`))
-	providers := []provider{providerGitHub, providerGitea, providerGogs, providerGitLab, providerBitbucket, providerBitbucketServer}
+	providers := []provider{providerGitHub, providerGitea, providerGogs, providerGitLab, providerBitbucket, providerBitbucketServer, providerAzureDevOps}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, p := range providers {
 			for _, ct := range []string{"application/json", "application/x-www-form-urlencoded"} {

@@ -209,3 +209,37 @@ func parseBitbucketServer(body []byte, _ string) (pushEvent, error) {
 	}
 	return finish(ev)
 }
+
+// parseAzureDevOps reads an Azure DevOps service hook of event type git.push.
+func parseAzureDevOps(body []byte, _ string) (pushEvent, error) {
+	var p struct {
+		EventType string `json:"eventType"`
+		Resource  struct {
+			RefUpdates []struct {
+				Name        string `json:"name"`
+				NewObjectID string `json:"newObjectId"`
+			} `json:"refUpdates"`
+			Repository struct {
+				RemoteURL string `json:"remoteUrl"`
+				SSHURL    string `json:"sshUrl"`
+				WebURL    string `json:"webUrl"`
+			} `json:"repository"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return pushEvent{}, err
+	}
+	if p.EventType != "git.push" {
+		return pushEvent{}, fmt.Errorf("azure-devops event %q is not handled: want git.push", truncate(p.EventType))
+	}
+	r := p.Resource.Repository
+	ev := pushEvent{repoURLs: []string{r.RemoteURL, r.SSHURL, r.WebURL}}
+	for _, ru := range p.Resource.RefUpdates {
+		u, err := newUpdate(ru.Name, ru.NewObjectID)
+		if err != nil {
+			return pushEvent{}, err
+		}
+		ev.updates = append(ev.updates, u)
+	}
+	return finish(ev)
+}

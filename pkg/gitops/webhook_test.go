@@ -3,6 +3,7 @@ package gitops
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -113,11 +114,13 @@ func TestWebhookPerProvider(t *testing.T) {
 			"refs/heads/main", "bffeb74224043ba2feb48d137756c8a9331c449a"},
 		{"gogs", "gogs-push.json", "gogs", "https://gogs.example.com/legacy/fleet-examples", func(s *v1alpha1.GitRepoSpec) { s.Branch = "" },
 			"refs/heads/master", "51eb23ccde58bc9cbd3be8b2a9d3b7af9ea3b65e"},
+		{"azure-devops", "azure-devops-push.json", "azure-password", "git@ssh.dev.azure.com:v3/fleet-org/platform/fleet-examples", nil,
+			"refs/heads/main", "9b3f6e0c2d1a4b5c6d7e8f90a1b2c3d4e5f60718"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.provider, func(t *testing.T) {
 			body := fixture(t, tt.file)
-			secrets := mapSecrets{"apps/hook": {tt.key: []byte("s3cret")}}
+			secrets := mapSecrets{"apps/hook": {tt.key: []byte("s3cret"), "azure-username": []byte(azureHookUser)}}
 
 			e := newHookEnv(t, secrets, gitRepo("apps", "demo", tt.repo, tt.spec))
 			refusals := []struct {
@@ -128,7 +131,7 @@ func TestWebhookPerProvider(t *testing.T) {
 				{"wrong secret", signed(tt.provider, "guessed", body), body},
 				{"no signature", signed(tt.provider, "", body), body},
 			}
-			if !strings.HasPrefix(tt.provider, "gitlab") { // GitLab sends its token, it signs nothing
+			if !strings.HasPrefix(tt.provider, "gitlab") && tt.provider != "azure-devops" { // they send a token or password, they sign nothing
 				tampered := append(bytes.Clone(body), ' ')
 				refusals = append(refusals, struct {
 					name string
@@ -159,7 +162,7 @@ func TestWebhookPerProvider(t *testing.T) {
 			}
 
 			// The generic key "token" serves when the provider's key is absent.
-			e = newHookEnv(t, mapSecrets{"apps/hook": {"token": []byte("s3cret\n")}}, gitRepo("apps", "demo", tt.repo, tt.spec))
+			e = newHookEnv(t, mapSecrets{"apps/hook": {"token": []byte("s3cret\n"), "azure-username": []byte(azureHookUser)}}, gitRepo("apps", "demo", tt.repo, tt.spec))
 			if code, res := e.post(signed(tt.provider, "s3cret", body), body); code != http.StatusAccepted || res.Triggered != 1 {
 				t.Fatalf("secret under key token: %d %+v", code, res)
 			}
@@ -339,5 +342,28 @@ func TestWebhookBypassesCachedRefsOnce(t *testing.T) {
 	}
 	if n := len(srv.RefAdvertisements("pushed")); n != 2 {
 		t.Fatalf("%d ls-remotes, want 2: the first poll and one after the push", n)
+	}
+}
+
+// TestAzureDevOpsNeedsTheUserName: an Azure DevOps hook is verified by its basic authentication:
+// the password alone is not enough, and a Secret without azure-username verifies nothing.
+func TestAzureDevOpsNeedsTheUserName(t *testing.T) {
+	body := fixture(t, "azure-devops-push.json")
+	repo := "https://dev.azure.com/fleet-org/platform/_git/fleet-examples"
+	withUser := func(user string) http.Header {
+		h := signed("azure-devops", "", body)
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":s3cret")))
+		return h
+	}
+	e := newHookEnv(t, mapSecrets{"apps/hook": {"azure-username": []byte(azureHookUser), "azure-password": []byte("s3cret")}}, gitRepo("apps", "demo", repo, nil))
+	if code, res := e.post(withUser("someone-else"), body); code != http.StatusUnauthorized || res.Triggered != 0 {
+		t.Fatalf("another user with the right password: %d %+v, want 401", code, res)
+	}
+	if code, res := e.post(withUser(azureHookUser), body); code != http.StatusAccepted || res.Triggered != 1 {
+		t.Fatalf("the hook's user and password: %d %+v, want 202 with 1 triggered", code, res)
+	}
+	e = newHookEnv(t, mapSecrets{"apps/hook": {"azure-password": []byte("s3cret")}}, gitRepo("apps", "demo", repo, nil))
+	if code, _ := e.post(withUser(azureHookUser), body); code != http.StatusUnauthorized {
+		t.Fatalf("a Secret without azure-username: %d, want 401", code)
 	}
 }
