@@ -31,6 +31,8 @@ test: vet verify kube-binaries ## Every test: codegen drift, unit, storage confo
 # fuzz coordinator can report "context deadline exceeded" as a failure when the time runs out while
 # a worker is mid-input (golang/go#75804, fixed in Go 1.27), which failed CI once with no finding.
 # `make fuzz FUZZTIME=4m` fuzzes every target longer (a duration: that race can then show up again).
+# Minimizing each new interesting input is bounded by a count too (Go's default is 60 s per input,
+# which showed as a minute of "0/sec" in one run).
 FUZZTIME ?=
 FUZZ_TARGETS := ./pkg/bundlereader:FuzzParseFleetYAML:20000x ./pkg/render:FuzzPatch:20000x \
 	./pkg/render:FuzzApplyOverlays:700x ./pkg/target:FuzzProcessValues:5000x \
@@ -41,7 +43,7 @@ fuzz: ## Run every fuzz target for its bounded count of executions (or FUZZTIME 
 		pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; budget=$${rest#*:}; \
 		[ -z "$(FUZZTIME)" ] || budget=$(FUZZTIME); \
 		echo "fuzz $$name ($$pkg) for $$budget"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$budget $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$budget -fuzzminimizetime 2000x $$pkg; \
 	done
 
 unit:
