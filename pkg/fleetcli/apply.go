@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -173,7 +174,8 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 // pruneRepoBundles deletes, as Fleet's `fleet apply` does, the Bundles of the same repository
 // (label fleet.cattle.io/repo-name=repo, given with -l) in the namespace that this run did not
 // produce: a bundle directory removed from the repository takes its Bundle with it. Without that
-// label nothing is pruned.
+// label nothing is pruned, and Bundles that the server's GitRepo controller wrote (a GitRepo of
+// that name) are left to it: it would not write them again before the next commit.
 func pruneRepoBundles(ctx context.Context, cfg Config, cs versioned.Interface, namespace, repo string, results []bundlereader.Result) error {
 	if repo == "" {
 		return nil
@@ -186,12 +188,12 @@ func pruneRepoBundles(ctx context.Context, cfg Config, cs versioned.Interface, n
 		keep[r.Bundle.Name] = true
 	}
 	client := cs.FleetV1alpha1().Bundles(namespace)
-	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: v1alpha1.RepoLabel + "=" + repo})
+	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.RepoLabel: repo}).String()})
 	if err != nil {
 		return fmt.Errorf("listing the bundles of %s=%s to prune: %w", v1alpha1.RepoLabel, repo, err)
 	}
 	for _, b := range list.Items {
-		if keep[b.Name] {
+		if _, gitRepos := b.Annotations[v1alpha1.GitRepoBundleDigestAnnotation]; keep[b.Name] || gitRepos {
 			continue
 		}
 		if err := client.Delete(ctx, b.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

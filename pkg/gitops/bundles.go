@@ -26,7 +26,7 @@ import (
 
 // DigestAnnotation records the digest of what the controller wrote into a Bundle (spec, labels
 // except the commit, annotations), so an unchanged bundle is not rewritten on a new commit.
-const DigestAnnotation = "fleet.cattle.io/gitrepo-bundle-digest"
+const DigestAnnotation = v1alpha1.GitRepoBundleDigestAnnotation
 
 // readBundles scans the checkout in dir as `fleet apply` would for gr at commit. A chart that
 // cannot be downloaded is a Waiting error, retried after interval: the chart server may be down or

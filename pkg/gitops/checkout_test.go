@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,5 +209,39 @@ func TestCheckoutSizeIsBounded(t *testing.T) {
 		if left, _ := os.ReadDir(tmp); len(left) != 0 {
 			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
 		}
+	}
+
+	// Zeros compress: the pack is small and the bound is reached while the working tree is
+	// written. A GitRepo pinned to the small first commit of that repository is not charged for
+	// the big tip (no checkout of HEAD before the commit's).
+	zeros := srv.NewRepo(t, "zeros")
+	first := zeros.Commit("small", map[string]string{"cm.yaml": configMap})
+	tip := zeros.Commit("big", map[string]string{"zeros.bin": string(make([]byte, 3<<20))})
+	if _, _, err := checkout(context.Background(), t.TempDir(), zeros.URL, Credentials{}, target{ref: "refs/heads/main", commit: tip}); gitReason(err) != ReasonRepositoryTooLarge {
+		t.Fatalf("the big tip: err = %v, want %s", err, ReasonRepositoryTooLarge)
+	}
+	dir, got, err := checkout(context.Background(), t.TempDir(), zeros.URL, Credentials{}, target{commit: first})
+	if err != nil || got != first {
+		t.Fatalf("pinned to the small commit: %s, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "zeros.bin")); !os.IsNotExist(err) {
+		t.Fatalf("the tip's file is in the checkout of the first commit: %v", err)
+	}
+}
+
+// TestCheckoutBoundCountsFiles: many one-byte files cost their entries, not their bytes, so a
+// repository cannot create an unbounded number of them.
+func TestCheckoutBoundCountsFiles(t *testing.T) {
+	defer func(old int64) { maxCheckoutBytes = old }(maxCheckoutBytes)
+	maxCheckoutBytes = 1 << 20
+	srv := gitserver.NewHTTP(t)
+	repo := srv.NewRepo(t, "many")
+	files := map[string]string{}
+	for i := range 400 { // 400 entries × 4 KiB > 1 MiB, with 400 bytes of content
+		files[fmt.Sprintf("d%d/f%d", i%20, i)] = "x"
+	}
+	commit := repo.Commit("many empty files", files)
+	if _, _, err := checkout(context.Background(), t.TempDir(), repo.URL, Credentials{}, target{ref: "refs/heads/main", commit: commit}); gitReason(err) != ReasonRepositoryTooLarge {
+		t.Fatalf("err = %v, want %s", err, ReasonRepositoryTooLarge)
 	}
 }

@@ -53,6 +53,8 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	}
 	if t.ref != "" {
 		opts.ReferenceName, opts.SingleBranch, opts.Depth = plumbing.ReferenceName(t.ref), true, 1
+	} else {
+		opts.NoCheckout = true // the commit is checked out below; HEAD's tree would be written for nothing
 	}
 	start := time.Now()
 	// PlainClone's layout (objects in dir/.git, the working tree in dir), on file systems that count
@@ -67,7 +69,7 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
 		if q.exceeded() {
-			return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %d MiB", RedactURL(repo), maxCheckoutBytes>>20)}
+			return "", "", tooLarge(repo)
 		}
 		if te := exceeded(parent, ctx, "clone", timeout); te != nil {
 			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", RedactURL(repo), te)}
@@ -81,10 +83,13 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 		}
 		if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(t.commit), Force: true}); err != nil {
 			if q.exceeded() {
-				return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %d MiB", RedactURL(repo), maxCheckoutBytes>>20)}
+				return "", "", tooLarge(repo)
 			}
 			return "", "", &GitError{Reason: ReasonRevisionNotFound, Err: fmt.Errorf("checkout of commit %s: %w", t.commit, err)}
 		}
+	}
+	if q.exceeded() { // a write error go-git did not report
+		return "", "", tooLarge(repo)
 	}
 	head, err := r.Head()
 	if err != nil {
@@ -94,6 +99,10 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 		return "", "", err
 	}
 	return dir, head.Hash().String(), nil
+}
+
+func tooLarge(repo string) error {
+	return &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %s", RedactURL(repo), sizeString(maxCheckoutBytes))}
 }
 
 // checkSymlinks rejects symlinks that resolve outside root: the bundle reader follows symlinks, and

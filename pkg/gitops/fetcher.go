@@ -90,8 +90,10 @@ type Fetcher struct {
 	lastErr     error
 	nextAttempt time.Time
 	attempts    []time.Time
-	// pushedAt is the time of the newest verified push notification (Nudge).
-	pushedAt time.Time
+	// pushedAt is the time of the newest verified push notification (Nudge); nudgedPeriod is the
+	// nextAttempt of the backoff period that a notification already cut short.
+	pushedAt     time.Time
+	nudgedPeriod time.Time
 	// flight is the ls-remote in progress, nil when none.
 	flight *flight
 }
@@ -124,10 +126,13 @@ func (f *Fetcher) Refs(ctx context.Context, maxAge, base time.Duration) (map[str
 	}
 	fl := f.flight
 	if fl == nil {
-		if f.failures > 0 && now.Before(f.nextAttempt) && !f.pushedAfterLastAttempt() {
-			err := &BackoffError{Err: f.lastErr, Failures: f.failures, NextAttempt: f.nextAttempt}
-			f.mu.Unlock()
-			return nil, err
+		if f.failures > 0 && now.Before(f.nextAttempt) {
+			if !f.nudgeAllowed() {
+				err := &BackoffError{Err: f.lastErr, Failures: f.failures, NextAttempt: f.nextAttempt}
+				f.mu.Unlock()
+				return nil, err
+			}
+			f.nudgedPeriod = f.nextAttempt
 		}
 		f.attempts = append(f.attempts, now)
 		if len(f.attempts) > maxAttempts {
@@ -150,8 +155,10 @@ func (f *Fetcher) Refs(ctx context.Context, maxAge, base time.Duration) (map[str
 
 // Nudge tells the Fetcher that a verified push notification for the repository arrived at at: the
 // server is up and has something new. The next Refs then tries the repository even during a
-// backoff, once per notification newer than the last attempt (a backoff earned while the server
-// was down would otherwise hold the pushed commit back for up to the maximum backoff).
+// backoff (one earned while the server was down would otherwise hold the pushed commit back for up
+// to the maximum backoff) — at most once per backoff period, for a notification newer than the last
+// attempt, and only when the repository was unreachable: a push does not fix refused credentials
+// or host keys, and a replayed notification must not make the server retry them.
 func (f *Fetcher) Nudge(at time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -160,10 +167,10 @@ func (f *Fetcher) Nudge(at time.Time) {
 	}
 }
 
-// pushedAfterLastAttempt reports whether a push notification arrived after the last attempt
-// (f.mu held).
-func (f *Fetcher) pushedAfterLastAttempt() bool {
-	return len(f.attempts) > 0 && f.pushedAt.After(f.attempts[len(f.attempts)-1])
+// nudgeAllowed reports whether a push notification may cut the current backoff short (f.mu held).
+func (f *Fetcher) nudgeAllowed() bool {
+	return len(f.attempts) > 0 && f.pushedAt.After(f.attempts[len(f.attempts)-1]) &&
+		!f.nudgedPeriod.Equal(f.nextAttempt) && gitReason(f.lastErr) == ReasonRepositoryUnreachable
 }
 
 // fetch runs the ls-remote of fl, started at now, and records its outcome.

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/test/gitserver"
 )
 
@@ -172,5 +174,52 @@ func TestPushNotificationTriesDuringBackoff(t *testing.T) {
 	}
 	if n := len(srv.RefAdvertisements("back")); n != 6 {
 		t.Fatalf("the server saw %d ls-remotes, want 6 (5 failures, then the one the second push allowed)", n)
+	}
+}
+
+// TestPushNotificationDoesNotRetryRefusedCredentials: a repository that refused the credentials
+// stays in its backoff whatever pushes arrive: a push does not fix a password.
+func TestPushNotificationDoesNotRetryRefusedCredentials(t *testing.T) {
+	srv := gitserver.NewHTTP(t, gitserver.WithBasicAuth("fleet", "secret"))
+	repo := srv.NewRepo(t, "private")
+	repo.Commit("one", map[string]string{"cm.yaml": "kind: ConfigMap\n"})
+	fs, c := newFakeFetchers(time.Minute)
+	f := fs.For(repo.URL, Credentials{Username: "fleet", Password: "wrong"})
+	ctx := context.Background()
+	if _, err := f.Refs(ctx, time.Second, 4*time.Second); gitReason(err) != ReasonAuthenticationFailed {
+		t.Fatalf("first attempt: %v", err)
+	}
+	c.Step(time.Second)
+	f.Nudge(c.Now())
+	c.Step(time.Millisecond)
+	var be *BackoffError
+	if _, err := f.Refs(ctx, time.Second, 4*time.Second); !errors.As(err, &be) || len(f.Attempts()) != 1 {
+		t.Fatalf("after a push: %v with %d attempts; want the backoff, without a request", err, len(f.Attempts()))
+	}
+}
+
+// TestPollPassesPushesToTheFetcher: the poll step of a GitRepo with a verified push waiting hands
+// it to the shared Fetcher, so a repository in backoff is tried at once.
+func TestPollPassesPushesToTheFetcher(t *testing.T) {
+	srv := gitserver.NewHTTP(t)
+	repo := srv.NewRepo(t, "pushed")
+	commit := repo.Commit("one", map[string]string{"cm.yaml": "kind: ConfigMap\n"})
+	srv.Fail("pushed", http.StatusServiceUnavailable)
+	fs, c := newFakeFetchers(time.Minute)
+	r := &Reconciler{fetchers: fs, clock: c}
+	gr := &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns"}, Spec: v1alpha1.GitRepoSpec{Repo: repo.URL, Branch: "main"}}
+	s := &syncState{GitRepo: gr, interval: 10 * time.Second}
+	if _, err := r.poll(context.Background(), s); err == nil {
+		t.Fatal("the failing repository polled fine")
+	}
+	srv.Fail("pushed", 0)
+	c.Step(time.Second) // well inside the 10 s backoff
+	if _, err := r.poll(context.Background(), s); err == nil {
+		t.Fatal("polled during the backoff without a push")
+	}
+	s.webhook = &webhookPush{ref: "refs/heads/main", commit: commit, at: c.Now()}
+	c.Step(time.Millisecond)
+	if _, err := r.poll(context.Background(), s); err != nil || s.target.commit != commit {
+		t.Fatalf("with a push waiting: %v, target %+v; want the pushed commit", err, s.target)
 	}
 }

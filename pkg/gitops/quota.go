@@ -9,9 +9,15 @@ import (
 )
 
 // maxCheckoutBytes bounds what one clone may write (objects and working tree): a repository
-// must not fill the server's disk. A commit over it is Stalled with RepositoryTooLarge (not
-// cloned again until the commit or the spec changes). A variable, so that tests can lower it.
+// must not fill the server's disk. Every file, directory and symlink created also costs
+// entryCost, what it takes on disk at least, so that a "git bomb" (a small pack whose trees
+// expand into millions of files) is stopped too. A commit over it is Stalled with
+// RepositoryTooLarge (not cloned again until the commit or the spec changes). A variable, so that
+// tests can lower it.
 var maxCheckoutBytes int64 = 1 << 30
+
+// entryCost is what each created file, directory or symlink is charged: a file system block.
+const entryCost = 4096
 
 // quota counts the bytes written through the file systems that share it.
 type quota struct {
@@ -21,9 +27,17 @@ type quota struct {
 
 func (q *quota) add(n int) error {
 	if q.used.Add(int64(n)) > q.limit {
-		return fmt.Errorf("the checkout exceeds %d MiB", q.limit>>20)
+		return fmt.Errorf("the checkout exceeds %s", sizeString(q.limit))
 	}
 	return nil
+}
+
+// sizeString writes n bytes in GiB or MiB.
+func sizeString(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }
 
 func (q *quota) exceeded() bool { return q.used.Load() > q.limit }
@@ -34,14 +48,50 @@ type quotaFS struct {
 	q *quota
 }
 
-func (f quotaFS) Create(name string) (billy.File, error) { return f.wrap(f.Filesystem.Create(name)) }
+func (f quotaFS) Create(name string) (billy.File, error) {
+	if err := f.q.add(entryCost); err != nil {
+		return nil, err
+	}
+	return f.wrap(f.Filesystem.Create(name))
+}
 
 func (f quotaFS) OpenFile(name string, flag int, perm os.FileMode) (billy.File, error) {
+	if flag&os.O_CREATE != 0 {
+		if err := f.q.add(entryCost); err != nil {
+			return nil, err
+		}
+	}
 	return f.wrap(f.Filesystem.OpenFile(name, flag, perm))
 }
 
 func (f quotaFS) TempFile(dir, prefix string) (billy.File, error) {
+	if err := f.q.add(entryCost); err != nil {
+		return nil, err
+	}
 	return f.wrap(f.Filesystem.TempFile(dir, prefix))
+}
+
+func (f quotaFS) MkdirAll(name string, perm os.FileMode) error {
+	if err := f.q.add(entryCost); err != nil {
+		return err
+	}
+	return f.Filesystem.MkdirAll(name, perm)
+}
+
+func (f quotaFS) Symlink(target, link string) error {
+	if err := f.q.add(entryCost); err != nil {
+		return err
+	}
+	return f.Filesystem.Symlink(target, link)
+}
+
+// Chmod passes go-git's permission changes through (billy.Change), which embedding the
+// Filesystem interface would hide: packs and their indexes are made read-only as with PlainClone.
+func (f quotaFS) Chmod(name string, mode os.FileMode) error {
+	if c, ok := f.Filesystem.(billy.Change); ok {
+		return c.Chmod(name, mode)
+	}
+	return nil
 }
 
 func (f quotaFS) Chroot(path string) (billy.Filesystem, error) {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -183,6 +184,34 @@ func TestWebhookBehindKubeAPIServer(t *testing.T) {
 		if c := condition(gr, v1alpha1.ConditionGitPolling); c.Reason != "PollingDisabled" {
 			t.Fatalf("GitPolling = %+v; polling must stay disabled", c)
 		}
+	})
+
+	t.Run("azure devops: the hook's basic authentication reaches the handler", func(t *testing.T) {
+		e, hooks := e.with(t), *hooks
+		hooks.t = t
+		repo := git.NewRepo(t, "azure")
+		c1 := repo.Commit("first", map[string]string{"app/cm.yaml": cm})
+		e.createSecret("azure-hook", corev1.SecretTypeOpaque, map[string][]byte{"azure-username": []byte("fleet-hook"), "azure-password": []byte(hookSecret)})
+		e.createGitRepo("azure", v1alpha1.GitRepoSpec{Repo: repo.URL, Branch: "main", Paths: []string{"app"},
+			PollingInterval: hour, WebhookSecret: "azure-hook"})
+		e.waitCommit("azure", c1)
+		c2 := repo.Commit("second", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"4"`, 1)})
+		body, _ := json.Marshal(map[string]any{"eventType": "git.push", "resource": map[string]any{
+			"refUpdates": []map[string]any{{"name": "refs/heads/main", "oldObjectId": c1, "newObjectId": c2}},
+			"repository": map[string]any{"remoteUrl": repo.URL},
+		}})
+		post := func(user, password string) (int, string) {
+			h := http.Header{"Content-Type": {"application/json"}, "X-Vss-Activityid": {"5d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6"}}
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
+			return hooks.do(http.MethodPost, webhookPath, h, body)
+		}
+		if code, answer := post("fleet-hook", "guessed"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d %s; want 401", code, answer)
+		}
+		if code, answer := post("fleet-hook", hookSecret); code != http.StatusAccepted || !strings.Contains(answer, `"triggered":1`) {
+			t.Fatalf("the hook's user and password: %d %s; want 202 triggering one GitRepo (the server must pass the basic authentication on)", code, answer)
+		}
+		e.waitCommit("azure", c2)
 	})
 
 	t.Run("anonymous requests reach the webhook path and nothing else", func(t *testing.T) {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -98,6 +99,9 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	}
 
 	serverConfig := genericapiserver.NewRecommendedConfig(apiserver.Codecs)
+	serverConfig.BuildHandlerChainFunc = func(h http.Handler, c *genericapiserver.Config) http.Handler {
+		return keepWebhookAuthorization(genericapiserver.DefaultBuildHandlerChain(h, c))
+	}
 	serverConfig.EffectiveVersion = utilcompatibility.DefaultBuildEffectiveVersion()
 	serverConfig.FeatureGate = utilfeature.DefaultFeatureGate
 	namer := openapi.NewDefinitionNamer(apiserver.Scheme)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -55,6 +56,9 @@ func mountWebhook(s *genericapiserver.GenericAPIServer) *webhookEndpoint {
 func (e *webhookEndpoint) serve(h http.Handler) { e.handler.Store(&h) }
 
 func (e *webhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a, ok := r.Context().Value(webhookAuthorizationKey{}).(string); ok && r.Header.Get("Authorization") == "" {
+		r.Header.Set("Authorization", a)
+	}
 	h := e.handler.Load()
 	if h == nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -63,4 +67,24 @@ func (e *webhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	(*h).ServeHTTP(w, r)
+}
+
+// webhookAuthorizationKey is the request context key of a webhook request's Authorization header.
+type webhookAuthorizationKey struct{}
+
+// keepWebhookAuthorization wraps the whole handler chain. The authentication filter removes the
+// Authorization header of every request it lets through, anonymous ones included, but Azure DevOps
+// authenticates its service hooks with HTTP basic authentication, which the webhook handler checks
+// against the GitRepo's Secret (a Basic header is no Kubernetes credential, so such a request is
+// still anonymous to the server). For the webhook path only, the header is kept in the request's
+// context before authentication and put back by the endpoint.
+func keepWebhookAuthorization(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == webhookPath {
+			if a := r.Header.Get("Authorization"); a != "" {
+				r = r.WithContext(context.WithValue(r.Context(), webhookAuthorizationKey{}, a))
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -18,7 +18,7 @@ import (
 // TestApplyThroughTheAPI: without -o, `fleet apply` saves the Bundles through the API of the real
 // server (the kubeconfig it wrote): created, then updated in place when a file changes; with the
 // repository label, a bundle directory that is gone takes its Bundle with it, while Bundles of
-// another repository stay.
+// another repository, and those the server's GitRepo controller wrote, stay.
 func TestApplyThroughTheAPI(t *testing.T) {
 	s := framework.StartStandalone(t, "")
 	cs := s.Clientset()
@@ -60,6 +60,14 @@ func TestApplyThroughTheAPI(t *testing.T) {
 
 	write("apps/web/cm.yaml", cm)
 	write("apps/db/cm.yaml", cm)
+	// A Bundle the server's GitRepo controller wrote for a GitRepo named "apps": not apply's to prune.
+	managed := &v1alpha1.Bundle{ObjectMeta: metav1.ObjectMeta{Name: "apps-from-the-gitrepo", Namespace: "team-a",
+		Labels:      map[string]string{v1alpha1.RepoLabel: "apps"},
+		Annotations: map[string]string{v1alpha1.GitRepoBundleDigestAnnotation: "d"}},
+		Spec: v1alpha1.BundleSpec{Resources: []v1alpha1.BundleResource{{Name: "cm.yaml", Content: cm}}}}
+	if _, err := cs.FleetV1alpha1().Bundles("team-a").Create(ctx, managed, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	apply(repo, "apps", "apps/web", "apps/db")
 	apply("-l="+v1alpha1.RepoLabel+"=other", "other", "apps/web")
 	first := bundles()
@@ -88,6 +96,9 @@ func TestApplyThroughTheAPI(t *testing.T) {
 	}
 	if _, ok := second["other-apps-web"]; !ok {
 		t.Fatal("a bundle of another repository was pruned")
+	}
+	if _, ok := second["apps-from-the-gitrepo"]; !ok {
+		t.Fatal("a bundle the GitRepo controller wrote was pruned")
 	}
 }
 

@@ -122,6 +122,10 @@ const (
 	ScheduleFinalizer         = "fleet.cattle.io/schedule-finalizer"
 )
 
+// GitRepoBundleDigestAnnotation marks a Bundle written by the GitRepo controller (the digest of what
+// it wrote, so that an unchanged bundle is not rewritten); `fleet apply` does not prune such Bundles.
+const GitRepoBundleDigestAnnotation = "fleet.cattle.io/gitrepo-bundle-digest"
+
 // Label prefixes and labels (Fleet Appendix A).
 const (
 	// FleetLabelPrefix is the reserved label namespace managed by Fleet.
