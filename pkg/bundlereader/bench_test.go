@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,30 @@ func TestGeneratedRepo(t *testing.T) {
 	}
 	if len(res) != 3 || len(res[0].Bundle.Spec.Resources) != 3 || res[0].Bundle.Name != "repo-apps-app-000" {
 		t.Fatalf("bundles %d, resources %d, name %s", len(res), len(res[0].Bundle.Spec.Resources), res[0].Bundle.Name)
+	}
+}
+
+// BenchmarkHostileFleetYAML: fleet.yaml files built to be expensive — a syntax error after 4,900
+// long lines (the error-line search parses every prefix) and anchors expanding to 8 million values
+// — must cost milliseconds, not minutes, of the server's CPU (docs/benchmarks.md).
+func BenchmarkHostileFleetYAML(b *testing.B) {
+	broken := strings.Repeat("k"+strings.Repeat("x", 90)+": v\n", 4900) + "bad: [\n"
+	var bomb strings.Builder
+	bomb.WriteString("dependsOn:\n- selector:\n    matchExpressions: &E\n    - {key: k, operator: In, values: &V [" +
+		strings.TrimSuffix(strings.Repeat("a,", 200), ",") + "]}\n")
+	for range 199 {
+		bomb.WriteString("    - {key: k, operator: In, values: *V}\n")
+	}
+	for range 199 {
+		bomb.WriteString("- selector: {matchExpressions: *E}\n")
+	}
+	for name, doc := range map[string]string{"SyntaxErrorAtTheEnd": broken, "AliasBomb": bomb.String()} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := ParseFleetYAML("fleet.yaml", []byte(doc)); err == nil {
+					b.Fatal("accepted")
+				}
+			}
+		})
 	}
 }

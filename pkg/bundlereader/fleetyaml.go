@@ -83,8 +83,13 @@ func ParseFleetYAML(file string, data []byte) (*FleetYAML, *Warning, error) {
 	return fy, warn, nil
 }
 
-// maxPrefixLines bounds the prefix search of syntaxError.
-const maxPrefixLines = 5000
+// maxPrefixLines and maxPrefixBytes bound the prefix search of syntaxError, which parses every
+// prefix of the document: quadratic in its size, so a large broken fleet.yaml must not cost
+// minutes of the server's CPU. Past them the parser's own line is reported.
+const (
+	maxPrefixLines = 5000
+	maxPrefixBytes = 4 << 20
+)
 
 // syntaxError reports a YAML syntax error at the better of two lines: the one the parser names
 // (for parser errors it is often the line of the enclosing construct, one too early) and the
@@ -99,8 +104,12 @@ func syntaxError(file string, data []byte, err error) error {
 		return fe
 	}
 	var prefix []byte
+	parsed := 0
 	for i, l := range lines {
 		prefix = append(prefix, l...)
+		if parsed += len(prefix); parsed > maxPrefixBytes {
+			break
+		}
 		var n yamlv3.Node
 		if yamlv3.Unmarshal(prefix, &n) != nil {
 			if i+1 > fe.Line {

@@ -111,3 +111,22 @@ func assertFileError(t *testing.T, err error, file string, line int, substr stri
 		t.Errorf("error %q does not contain %q", err, substr)
 	}
 }
+
+// TestAliasBombIsRefused: a few anchors that expand to millions of values are refused quickly with
+// the file and line, instead of being walked.
+func TestAliasBombIsRefused(t *testing.T) {
+	var b strings.Builder
+	values := strings.TrimSuffix(strings.Repeat("a,", 200), ",")
+	b.WriteString("dependsOn:\n- selector:\n    matchExpressions: &E\n    - {key: k, operator: In, values: &V [" + values + "]}\n")
+	for range 199 {
+		b.WriteString("    - {key: k, operator: In, values: *V}\n")
+	}
+	for range 199 {
+		b.WriteString("- selector: {matchExpressions: *E}\n")
+	}
+	_, _, err := ParseFleetYAML("fleet.yaml", []byte(b.String())) // 200 × 200 × 200 values
+	var fe *FileError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "once aliases are expanded") || fe.Line == 0 {
+		t.Fatalf("err = %v, want a FileError with a line about expanded aliases", err)
+	}
+}

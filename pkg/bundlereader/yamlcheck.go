@@ -25,9 +25,16 @@ type checker struct {
 	err     error
 	errLine int
 	depth   int
+	// visits counts the nodes checked, aliases expanded: a few anchors can stand for an exponential
+	// number of values ("billion laughs").
+	visits int
 }
 
 const maxCheckDepth = 64
+
+// maxCheckNodes bounds the values a fleet.yaml may hold once its aliases are expanded (helm values
+// and other free-form maps are not walked and do not count).
+const maxCheckNodes = 100_000
 
 func (c *checker) fail(n *yamlv3.Node, path, format string, args ...any) {
 	if c.err != nil {
@@ -59,6 +66,10 @@ func (c *checker) check(n *yamlv3.Node, t reflect.Type, path string) {
 	defer func() { c.depth-- }()
 	if c.depth > maxCheckDepth {
 		c.fail(n, path, "nesting too deep")
+		return
+	}
+	if c.visits++; c.visits > maxCheckNodes {
+		c.fail(n, path, "more than %d values once aliases are expanded", maxCheckNodes)
 		return
 	}
 	if n.Kind == yamlv3.AliasNode {
