@@ -62,7 +62,7 @@ func waitClosed[T any](t *testing.T, ch <-chan T, what string) T {
 // a second request, and the hung read itself fails once FetchTimeout has passed.
 func TestHungRepositoryBlocksOnlyItsWaiters(t *testing.T) {
 	hung, started, requests := hangingServer(t)
-	good := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	good := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	ss, _ := newFakeSources(time.Minute)
 	ss.FetchTimeout = 300 * time.Millisecond
 
@@ -117,7 +117,7 @@ func TestHungRepositoryBlocksOnlyItsWaiters(t *testing.T) {
 // Ready=False/RepositoryUnreachable.
 func TestHungRepositoryDoesNotBlockOtherHelmOps(t *testing.T) {
 	hung, started, _ := hangingServer(t)
-	good := chartserver.NewRepo(t, chartDir(t, "app", "1.2.0"))
+	good := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.2.0"))
 	f := newFixture(t, controller.NoSecrets{}, newHelmOp("stuck", hung.URL, ""))
 	f.r.sources.FetchTimeout = 300 * time.Millisecond
 	if _, err := f.client.FleetV1alpha1().HelmOps("ns").Create(context.Background(), newHelmOp("fine", good.URL, ""), metav1.CreateOptions{}); err != nil {
@@ -209,7 +209,7 @@ func TestOversizedIndexIsRefused(t *testing.T) {
 func TestOnlyBasicAuthSecretsAreUsed(t *testing.T) {
 	for _, typ := range []corev1.SecretType{corev1.SecretTypeOpaque, corev1.SecretTypeSSHAuth, ""} {
 		t.Run(fmt.Sprintf("type %q", typ), func(t *testing.T) {
-			repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+			repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 			repo.RequireBasicAuth("dbuser", "db-pw-value")
 			secrets := secretMap{"ns/db": {Type: typ, Data: map[string][]byte{"username": []byte("dbuser"), "password": []byte("db-pw-value")}}}
 			f := newFixture(t, secrets, newHelmOp("op", repo.URL, "db"))

@@ -125,7 +125,7 @@ func cond(op *v1alpha1.HelmOp, typ string) v1alpha1.GenericCondition {
 const password = "s3cret-pw"
 
 func TestReconcileReadsCredentialsFromTheSecret(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"), chartDir(t, "app", "1.2.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"), chartserver.MinimalChart(t, "app", "1.2.0"))
 	repo.RequireBasicAuth("fleet", password)
 	basic := func(user, pw string) *corev1.Secret {
 		return &corev1.Secret{Type: corev1.SecretTypeBasicAuth, Data: map[string][]byte{"username": []byte(user), "password": []byte(pw)}}
@@ -189,7 +189,7 @@ func TestReconcileReadsCredentialsFromTheSecret(t *testing.T) {
 
 // TestReconcileDeletion: the finalizer deletes the HelmOp's Bundle, then lets the HelmOp go.
 func TestReconcileDeletion(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	f := newFixture(t, controller.NoSecrets{}, newHelmOp("op", repo.URL, ""))
 	if _, err := f.reconcile("op"); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // secret of a HelmOp (they reach the Bundle), and refuses a repository it does not allow: the HelmOp
 // is Accepted=False/Restricted, the repository is not contacted and no Bundle is written.
 func TestPoliciesGateHelmOps(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	secrets := secretMap{"ns/charts": {Type: corev1.SecretTypeBasicAuth, Data: map[string][]byte{"username": []byte("u"), "password": []byte(password)}}}
 	withPolicies := func(f *fixture, ps ...*v1alpha1.Policy) {
 		idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})

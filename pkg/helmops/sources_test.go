@@ -26,7 +26,7 @@ func assertReason(t *testing.T, err error, reason string) {
 }
 
 func TestSourceIsSharedCachedAndSeesNewVersions(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"), chartDir(t, "other", "0.1.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"), chartserver.MinimalChart(t, "other", "0.1.0"))
 	ss, c := newFakeSources(time.Minute)
 	a, b := ss.For(repo.URL, Credentials{}), ss.For(repo.URL, Credentials{})
 	if a != b || ss.Len() != 1 {
@@ -47,7 +47,7 @@ func TestSourceIsSharedCachedAndSeesNewVersions(t *testing.T) {
 	if n := repo.IndexRequests(); n != 1 {
 		t.Fatalf("3 calls within maxAge read index.yaml %d times, want 1", n)
 	}
-	repo.Add(t, chartDir(t, "app", "1.0.1"))
+	repo.Add(t, chartserver.MinimalChart(t, "app", "1.0.1"))
 	c.Step(11 * time.Second)
 	charts, err := a.Charts(context.Background(), 10*time.Second, time.Second)
 	if err != nil {
@@ -98,10 +98,10 @@ func TestSourceBacksOffExponentiallyUpToTheCap(t *testing.T) {
 }
 
 func TestSourceClassifiesFailures(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	repo.RequireBasicAuth("fleet", "s3cret-pw")
-	reg := chartserver.NewRegistry(t, "charts", chartDir(t, "app", "1.0.0"), chartDir(t, "app", "1.1.0+build.1"))
-	authReg := chartserver.NewRegistry(t, "charts", chartDir(t, "app", "2.0.0"))
+	reg := chartserver.NewRegistry(t, "charts", chartserver.MinimalChart(t, "app", "1.0.0"), chartserver.MinimalChart(t, "app", "1.1.0+build.1"))
+	authReg := chartserver.NewRegistry(t, "charts", chartserver.MinimalChart(t, "app", "2.0.0"))
 	authReg.RequireBasicAuth("fleet", "s3cret-pw")
 	good := Credentials{Username: "fleet", Password: "s3cret-pw"}
 	tests := []struct {
@@ -154,7 +154,7 @@ func TestRedactHidesPasswordsInURLs(t *testing.T) {
 }
 
 func TestSourceTLS(t *testing.T) {
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	target, err := url.Parse(repo.URL)
 	if err != nil {
 		t.Fatal(err)

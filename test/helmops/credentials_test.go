@@ -25,7 +25,7 @@ const password = "s3cret-pw"
 // core Events or the server's log.
 func TestBasicAuthBehindKubeAPIServer(t *testing.T) {
 	e := newClusterEnv(t)
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	repo.RequireBasicAuth("fleet", password)
 
 	withSecret := func(name string) v1alpha1.HelmOpSpec {
@@ -54,7 +54,7 @@ func TestBasicAuthBehindKubeAPIServer(t *testing.T) {
 
 	// A Secret of another type is not used, even with username and password keys: a HelmOp
 	// author must not be able to send any credential of the namespace to a URL of their choosing.
-	dbRepo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	dbRepo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	dbRepo.RequireBasicAuth("fleet", "db-pw-value")
 	e.createSecret("database", corev1.SecretTypeOpaque, map[string][]byte{"username": []byte("fleet"), "password": []byte("db-pw-value")})
 	opaque := spec(dbRepo.URL, "app", "~1.0")

@@ -14,7 +14,7 @@ import (
 // a reason, and produces no Bundle.
 func TestFailuresAreReported(t *testing.T) {
 	e := newEnv(t)
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

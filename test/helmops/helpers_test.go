@@ -3,8 +3,6 @@ package helmops
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,26 +153,6 @@ func (e *env) describe(name string) string {
 		out = append(out, fmt.Sprintf("bundle version=%q rv=%s", b.Spec.Helm.Version, b.ResourceVersion))
 	}
 	return strings.Join(out, "\n")
-}
-
-// chartDir writes a minimal chart name at version into a new directory and returns it.
-func chartDir(t *testing.T, name, version string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), name)
-	files := map[string]string{
-		"Chart.yaml":            "apiVersion: v2\nname: " + name + "\nversion: " + version + "\n",
-		"templates/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  version: " + version + "\n",
-	}
-	for p, data := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 func tail(s string, n int) string {

@@ -16,7 +16,7 @@ import (
 // alone; the controller's metrics are on /metrics.
 func TestLifecycle(t *testing.T) {
 	e := newEnv(t)
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 
 	t.Run("deleted bundle is written again", func(t *testing.T) {
 		e := e.with(t)

@@ -17,7 +17,7 @@ import (
 // account reaches the Bundle while the HelmOp's stored spec stays as written.
 func TestPoliciesGateHelmOps(t *testing.T) {
 	e := newEnv(t)
-	repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"))
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
 	p := &v1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Name: "charts", Namespace: e.ns},
 		HelmOp: &v1alpha1.HelmOpPolicySpec{DefaultServiceAccount: "deployer", AllowedHelmRepoPatterns: []string{`https://charts\.example\.com/.*`}}}
 	p, err := e.cs.FleetV1alpha1().Policies(e.ns).Create(e.ctx(), p, metav1.CreateOptions{})

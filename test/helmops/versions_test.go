@@ -18,7 +18,7 @@ func TestNewVersionsReachTheBundle(t *testing.T) {
 
 	t.Run("chart repository", func(t *testing.T) {
 		e := e.with(t)
-		repo := chartserver.NewRepo(t, chartDir(t, "app", "1.0.0"), chartDir(t, "app", "0.9.0"))
+		repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"), chartserver.MinimalChart(t, "app", "0.9.0"))
 		e.createHelmOp("app", v1alpha1.HelmOpSpec{
 			BundleSpec: v1alpha1.BundleSpec{BundleDeploymentOptions: v1alpha1.BundleDeploymentOptions{
 				DefaultNamespace: "app", Helm: &v1alpha1.HelmOptions{Repo: repo.URL, Chart: "app", Version: "~1.0", ReleaseName: "app"},
@@ -63,13 +63,13 @@ func TestNewVersionsReachTheBundle(t *testing.T) {
 				b.ResourceVersion, b2.ResourceVersion, op.ResourceVersion, op2.ResourceVersion)
 		}
 
-		repo.Add(t, chartDir(t, "app", "1.0.1"))
+		repo.Add(t, chartserver.MinimalChart(t, "app", "1.0.1"))
 		b, _ = e.waitBundleVersion("app", "1.0.1")
 
 		// 2.0.0 is outside ~1.0, and a pre-release inside it is not taken either. Every request
 		// counted from here on is answered with the new index; once the second is, the reconcile
 		// of the first is complete.
-		repo.Add(t, chartDir(t, "app", "2.0.0"), chartDir(t, "app", "1.0.2-rc.1"))
+		repo.Add(t, chartserver.MinimalChart(t, "app", "2.0.0"), chartserver.MinimalChart(t, "app", "1.0.2-rc.1"))
 		e.waitRequests("index.yaml", repo.IndexRequests, 2)
 		if b2 := e.bundle("app"); b2.Spec.Helm.Version != "1.0.1" || b2.ResourceVersion != b.ResourceVersion {
 			t.Fatalf("after publishing 2.0.0 and 1.0.2-rc.1 the bundle is at %s (rv %s → %s), want 1.0.1 unchanged",
@@ -82,7 +82,7 @@ func TestNewVersionsReachTheBundle(t *testing.T) {
 
 	t.Run("OCI registry", func(t *testing.T) {
 		e := e.with(t)
-		reg := chartserver.NewRegistry(t, "charts", chartDir(t, "oci-app", "1.0.0"))
+		reg := chartserver.NewRegistry(t, "charts", chartserver.MinimalChart(t, "oci-app", "1.0.0"))
 		e.createHelmOp("oci-app", v1alpha1.HelmOpSpec{
 			BundleSpec: v1alpha1.BundleSpec{BundleDeploymentOptions: v1alpha1.BundleDeploymentOptions{
 				Helm: &v1alpha1.HelmOptions{Repo: "oci://" + reg.Host + "/charts/oci-app", Version: "^1"},
@@ -90,12 +90,12 @@ func TestNewVersionsReachTheBundle(t *testing.T) {
 			PollingInterval: everySecond(),
 		})
 		e.waitBundleVersion("oci-app", "1.0.0")
-		reg.Add(t, "charts", chartDir(t, "oci-app", "1.1.0"))
+		reg.Add(t, "charts", chartserver.MinimalChart(t, "oci-app", "1.1.0"))
 		b, _ := e.waitBundleVersion("oci-app", "1.1.0")
 		if b.Spec.Helm.Repo != "oci://"+reg.Host+"/charts/oci-app" || b.Spec.Helm.Chart != "" {
 			t.Fatalf("bundle helm = %+v", b.Spec.Helm)
 		}
-		reg.Add(t, "charts", chartDir(t, "oci-app", "2.0.0"))
+		reg.Add(t, "charts", chartserver.MinimalChart(t, "oci-app", "2.0.0"))
 		e.waitRequests("tags/list", reg.TagRequests, 2)
 		if b2 := e.bundle("oci-app"); b2.Spec.Helm.Version != "1.1.0" || b2.ResourceVersion != b.ResourceVersion {
 			t.Fatalf("after publishing 2.0.0 the bundle is at %s (rv %s → %s), want 1.1.0 unchanged",
@@ -106,13 +106,13 @@ func TestNewVersionsReachTheBundle(t *testing.T) {
 	// Without polling the version is resolved when the HelmOp changes.
 	t.Run("no polling", func(t *testing.T) {
 		e := e.with(t)
-		repo := chartserver.NewRepo(t, chartDir(t, "once", "1.0.0"))
+		repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "once", "1.0.0"))
 		e.createHelmOp("once", v1alpha1.HelmOpSpec{BundleSpec: v1alpha1.BundleSpec{BundleDeploymentOptions: v1alpha1.BundleDeploymentOptions{
 			Helm: &v1alpha1.HelmOptions{Repo: repo.URL, Chart: "once"},
 		}}})
 		e.waitBundleVersion("once", "1.0.0")
 		e.waitCondition("once", v1alpha1.ConditionPolled, "False", helmops.ReasonPollingDisabled)
-		repo.Add(t, chartDir(t, "once", "1.1.0"), chartDir(t, "once", "2.0.0"))
+		repo.Add(t, chartserver.MinimalChart(t, "once", "1.1.0"), chartserver.MinimalChart(t, "once", "2.0.0"))
 		op := e.helmOp("once")
 		op.Spec.Helm.Version = "~1"
 		if _, err := e.cs.FleetV1alpha1().HelmOps(e.ns).Update(e.ctx(), op, metav1.UpdateOptions{}); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -298,16 +297,9 @@ func TestArchiveCredentialsFollowTheirOwnURL(t *testing.T) {
 func appWithOCIDependency(t *testing.T, host string) string {
 	t.Helper()
 	app := filepath.Join(t.TempDir(), "app")
-	for name, data := range map[string]string{
+	chartserver.WriteTree(t, app, map[string]string{
 		"Chart.yaml":        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  repository: oci://" + host + "/deps\n",
 		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
-	} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(app, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(app, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	return app
 }
