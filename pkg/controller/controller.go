@@ -96,6 +96,23 @@ func (c *Controller) Watch(informer cache.SharedIndexInformer, pred Predicate) e
 	return nil
 }
 
+// AllInNamespace is a WatchMapped mapping for objects that gate every object of a kind in their
+// namespace (a Policy, a GitRepoRestriction): list lists that kind in a namespace, from a cache.
+func AllInNamespace[T metav1.Object](list func(namespace string) ([]T, error)) func(metav1.Object) []types.NamespacedName {
+	return func(obj metav1.Object) []types.NamespacedName {
+		items, err := list(obj.GetNamespace())
+		if err != nil {
+			klog.ErrorS(err, "Listing the objects to reconcile", "namespace", obj.GetNamespace())
+			return nil
+		}
+		keys := make([]types.NamespacedName, 0, len(items))
+		for _, it := range items {
+			keys = append(keys, types.NamespacedName{Namespace: it.GetNamespace(), Name: it.GetName()})
+		}
+		return keys
+	}
+}
+
 // WatchMapped enqueues the keys that mapFn returns for every added, updated or deleted object of
 // informer: for objects that gate others, such as a GitRepoRestriction and the GitRepos of its
 // namespace.

@@ -162,3 +162,25 @@ func TestWarnOnNewFailure(t *testing.T) {
 		t.Fatalf("warnings = %q, want %q", rec.warnings, want)
 	}
 }
+
+// TestAllInNamespace: an object maps to every listed object of its namespace; a failed list maps
+// to nothing.
+func TestAllInNamespace(t *testing.T) {
+	repos := map[string][]*v1alpha1.GitRepo{"a": {
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "one"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "two"}},
+	}}
+	m := AllInNamespace(func(ns string) ([]*v1alpha1.GitRepo, error) {
+		if ns == "broken" {
+			return nil, errors.New("no cache")
+		}
+		return repos[ns], nil
+	})
+	got := m(&v1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "p"}})
+	if fmt.Sprint(got) != "[a/one a/two]" {
+		t.Fatalf("keys = %v", got)
+	}
+	if got := m(&v1alpha1.Policy{ObjectMeta: metav1.ObjectMeta{Namespace: "broken", Name: "p"}}); len(got) != 0 {
+		t.Fatalf("keys on a failed list = %v", got)
+	}
+}

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/policy"
@@ -72,20 +70,6 @@ func (r *Reconciler) recordApplied(key types.NamespacedName, s *syncState) {
 		return
 	}
 	r.applied[key] = effective(s)
-}
-
-// gitReposOf maps a GitRepoRestriction or Policy to the GitRepos of its namespace, which it gates.
-func (r *Reconciler) gitReposOf(obj metav1.Object) []types.NamespacedName {
-	grs, err := r.lister.GitRepos(obj.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		klog.ErrorS(err, "Listing GitRepos", "namespace", obj.GetNamespace())
-		return nil
-	}
-	keys := make([]types.NamespacedName, 0, len(grs))
-	for _, gr := range grs {
-		keys = append(keys, types.NamespacedName{Namespace: gr.Namespace, Name: gr.Name})
-	}
-	return keys
 }
 
 // notAccepted reports whether a reason means the GitRepo is refused (Accepted=False) rather than failing.

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 	"github.com/fleetapi/fleet/pkg/generated/informers/externalversions"
@@ -80,10 +82,13 @@ func NewController(opts Options) (*controller.Controller, error) {
 	restrictions := opts.Factory.Fleet().V1alpha1().GitRepoRestrictions()
 	policies := opts.Factory.Fleet().V1alpha1().Policies()
 	r.restrictions, r.policies = restrictions.Lister(), policies.Lister()
-	if err := c.WatchMapped(restrictions.Informer(), r.gitReposOf); err != nil {
+	gitReposOf := controller.AllInNamespace(func(ns string) ([]*v1alpha1.GitRepo, error) {
+		return r.lister.GitRepos(ns).List(labels.Everything())
+	})
+	if err := c.WatchMapped(restrictions.Informer(), gitReposOf); err != nil {
 		return nil, err
 	}
-	if err := c.WatchMapped(policies.Informer(), r.gitReposOf); err != nil {
+	if err := c.WatchMapped(policies.Informer(), gitReposOf); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/policy"
@@ -43,18 +40,4 @@ func (r *Reconciler) restrict(_ context.Context, s *opState) (controller.Result,
 	}
 	s.Spec.ServiceAccount, s.Spec.HelmSecretName = eff.ServiceAccount, eff.HelmSecretName
 	return controller.Result{}, nil
-}
-
-// helmOpsOf maps a Policy to the HelmOps of its namespace, which it gates.
-func (r *Reconciler) helmOpsOf(obj metav1.Object) []types.NamespacedName {
-	ops, err := r.lister.HelmOps(obj.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		klog.ErrorS(err, "Listing HelmOps", "namespace", obj.GetNamespace())
-		return nil
-	}
-	keys := make([]types.NamespacedName, 0, len(ops))
-	for _, op := range ops {
-		keys = append(keys, types.NamespacedName{Namespace: op.Namespace, Name: op.Name})
-	}
-	return keys
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -84,7 +85,10 @@ func NewController(opts Options) (*controller.Controller, error) {
 	// A Policy that appears, changes or goes re-checks the HelmOps of its namespace.
 	policies := opts.Factory.Fleet().V1alpha1().Policies()
 	r.policies = policies.Lister()
-	if err := c.WatchMapped(policies.Informer(), r.helmOpsOf); err != nil {
+	helmOpsOf := controller.AllInNamespace(func(ns string) ([]*v1alpha1.HelmOp, error) {
+		return r.lister.HelmOps(ns).List(labels.Everything())
+	})
+	if err := c.WatchMapped(policies.Informer(), helmOpsOf); err != nil {
 		return nil, err
 	}
 	return c, nil
