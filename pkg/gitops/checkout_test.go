@@ -92,6 +92,17 @@ func TestCheckoutReadsBundlesOfTheCommit(t *testing.T) {
 	if got != commit {
 		t.Fatalf("checked out %s, want %s", got, commit)
 	}
+	// The clone goes through the quota file system (quota.go); go-git's permission changes still
+	// reach the disk: packs are read-only, as with git.PlainClone.
+	packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack"))
+	for _, p := range packs {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o222 != 0 {
+			t.Fatalf("pack %s: mode %v, %v; want read-only", filepath.Base(p), st.Mode(), err)
+		}
+	}
+	if len(packs) == 0 {
+		t.Fatal("no pack in the clone")
+	}
 	gr := &v1alpha1.GitRepo{
 		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "ns"},
 		Spec:       v1alpha1.GitRepoSpec{Paths: []string{"apps/*"}, Targets: []v1alpha1.GitTarget{{ClusterGroup: "prod"}}},

@@ -85,10 +85,10 @@ func (f quotaFS) Symlink(target, link string) error {
 	return f.Filesystem.Symlink(target, link)
 }
 
-// Chmod passes go-git's permission changes through (billy.Change), which embedding the
+// Chmod passes go-git's permission changes through (billy.Chmod), which embedding the
 // Filesystem interface would hide: packs and their indexes are made read-only as with PlainClone.
 func (f quotaFS) Chmod(name string, mode os.FileMode) error {
-	if c, ok := f.Filesystem.(billy.Change); ok {
+	if c, ok := f.Filesystem.(billy.Chmod); ok {
 		return c.Chmod(name, mode)
 	}
 	return nil
