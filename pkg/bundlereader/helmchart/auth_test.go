@@ -2,6 +2,7 @@ package helmchart
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -302,4 +303,21 @@ func appWithOCIDependency(t *testing.T, host string) string {
 		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
 	})
 	return app
+}
+
+// TestNoDockerConfigFallback: the credentials of the server's user for a registry
+// (~/.docker/config.json, here through DOCKER_CONFIG) are never used for a chart: a repository
+// could name that registry.
+func TestNoDockerConfigFallback(t *testing.T) {
+	reg := chartserver.NewRegistry(t, "charts", filepath.Join(chartsDir, "guestbook"))
+	reg.RequireBasicAuth("puller", "s3cret-docker")
+	dockerDir := t.TempDir()
+	chartserver.WriteTree(t, dockerDir, map[string]string{"config.json": `{"auths":{"` + reg.Host + `":{"auth":"` +
+		base64.StdEncoding.EncodeToString([]byte("puller:s3cret-docker")) + `"}}}`})
+	t.Setenv("DOCKER_CONFIG", dockerDir)
+	_, err := (&Fetcher{}).FetchChart(context.Background(), filepath.Join(chartsDir, "redis"),
+		&v1alpha1.HelmOptions{Chart: "oci://" + reg.Host + "/charts/guestbook", Version: "0.0.1"})
+	if !errors.Is(err, bundlereader.ErrChartUnavailable) {
+		t.Fatalf("err = %v; want the registry to refuse the request (no credentials from the Docker config)", err)
+	}
 }
