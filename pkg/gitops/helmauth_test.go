@@ -24,6 +24,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart/chartserver"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/manifest"
+	"github.com/fleetapi/fleet/test/gitserver"
 )
 
 const chartFixtures = "../../test/fixtures/charts"
@@ -299,5 +300,28 @@ func TestChartUnavailableBacksOff(t *testing.T) {
 	r.forget(key)
 	if err := r.chartWait(key, s); err != nil {
 		t.Fatalf("after a success: %v", err)
+	}
+}
+
+// TestSyncWaitsForTheChartBackoff: while a commit's chart backoff runs, the sync step returns the
+// failure without cloning (the repository sees no request).
+func TestSyncWaitsForTheChartBackoff(t *testing.T) {
+	srv := gitserver.NewHTTP(t)
+	repo := srv.NewRepo(t, "charts")
+	commit := repo.Commit("one", map[string]string{"app/fleet.yaml": "helm:\n  chart: oci://127.0.0.1:1/x\n"})
+	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := &Reconciler{clock: clk, failed: map[types.NamespacedName]failedSync{}}
+	s := &syncState{GitRepo: helmGitRepo(func(sp *v1alpha1.GitRepoSpec) { sp.Repo = repo.URL }), interval: 10 * time.Second,
+		target: target{ref: "refs/heads/main", commit: commit}}
+	_ = r.chartBackoff(types.NamespacedName{Namespace: "ns", Name: "r"}, s,
+		controller.NewWaiting(ReasonChartUnavailable, errors.New("503"), s.interval))
+	clk.Step(3 * time.Second)
+	_, err := r.sync(context.Background(), s)
+	var w *controller.Waiting
+	if !errors.As(err, &w) || w.Reason != ReasonChartUnavailable || w.RequeueAfter != 7*time.Second {
+		t.Fatalf("sync = %v; want the chart failure again, due in 7s", err)
+	}
+	if n := len(srv.RefAdvertisements("charts")); n != 0 {
+		t.Fatalf("the repository saw %d requests during the backoff", n)
 	}
 }
