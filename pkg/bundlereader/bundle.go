@@ -64,7 +64,7 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 		return nil, err
 	}
 	spec := fy.BundleSpec.DeepCopy()
-	spec.Targets, spec.TargetRestrictions = buildTargets(fy, opts.GitTargets, opts.HaveGitTargets)
+	spec.Targets, spec.TargetRestrictions = buildTargets(fy, opts.Targets)
 	propagateHelmChartProperties(spec)
 	applyOverrides(spec, opts.Overrides)
 	if err := fetchCharts(ctx, d.dir, spec, files, opts.Charts); err != nil {
@@ -143,7 +143,11 @@ func applyOverrides(spec *v1alpha1.BundleSpec, o Overrides) {
 		spec.ServiceAccount = o.ServiceAccount
 	}
 	if o.TargetNamespace != "" {
+		// Into every target too, as Fleet: a customization's namespace does not win over the flag.
 		spec.TargetNamespace = o.TargetNamespace
+		for i := range spec.Targets {
+			spec.Targets[i].TargetNamespace = o.TargetNamespace
+		}
 	}
 	if o.Paused {
 		spec.Paused = true

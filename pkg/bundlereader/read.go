@@ -35,10 +35,9 @@ type Options struct {
 	Labels map[string]string
 	// Commit, when set, is recorded in the fleet.cattle.io/commit label.
 	Commit string
-	// GitTargets are the GitRepo targets (a --targets-file); HaveGitTargets tells an empty file
-	// from no file. They are appended to the targets and copied into targetRestrictions.
-	GitTargets     []v1alpha1.GitTarget
-	HaveGitTargets bool
+	// Targets are the GitRepo's targets and restrictions (a --targets-file, or GitRepoTargets);
+	// they are appended to the targets and restrictions of every bundle without overrideTargets.
+	Targets *TargetsFile
 	// DrivenScan makes each path a "base[:options-file]" entry building exactly one bundle.
 	DrivenScan bool
 	// DrivenScanSeparator separates base and options file; default ":".
@@ -138,6 +137,27 @@ func Read(ctx context.Context, opts Options) ([]Result, error) {
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Bundle.Name < results[j].Bundle.Name })
 	return results, nil
+}
+
+// ReadDir reads dir as exactly one bundle, as Fleet's `fleet test` opens its directory: the
+// directory's own fleet.yaml (if any) and files, without the sub-directories that are bundles of
+// their own (nor their charts, which are not fetched). A directory without resources gives a
+// bundle without resources. opts.Paths and opts.DrivenScan are not used.
+func ReadDir(ctx context.Context, dir string, opts Options) (*Result, error) {
+	if opts.Name == "" {
+		return nil, fmt.Errorf("a bundle name is required")
+	}
+	if opts.BaseDir == "" {
+		opts.BaseDir = dir
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	return readBundle(ctx, bundleDir{dir: dir, optionsFile: fleetYAMLIn(dir)}, &opts)
 }
 
 // bundleSize returns the size of the bundle's JSON encoding.

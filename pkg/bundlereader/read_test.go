@@ -193,41 +193,68 @@ func TestTargets(t *testing.T) {
 	tests := []struct {
 		name             string
 		fleetYAML        string
-		git              []v1alpha1.GitTarget
-		haveGit          bool
+		file             *TargetsFile
 		wantTargets      []string
 		wantRestrictions []string
 	}{
 		{name: "default target", fleetYAML: "", wantTargets: []string{"default"}},
-		{name: "customizations become targets without a targets file",
+		{name: "customizations become targets without a targets file, unnamed ones named by position",
 			fleetYAML:   "targetCustomizations:\n- name: dev\n  clusterSelector: " + sel("dev") + "\n- clusterSelector: " + sel("prod") + "\n",
 			wantTargets: []string{"dev", "target001"}},
-		{name: "git targets appended and restricted",
-			fleetYAML: "targetCustomizations:\n- name: dev\n  clusterSelector: " + sel("dev") + "\n",
-			git:       []v1alpha1.GitTarget{{Name: "all", ClusterSelector: nil, ClusterGroup: "g"}}, haveGit: true,
+		{name: "GitRepo targets appended and restricted",
+			fleetYAML:   "targetCustomizations:\n- name: dev\n  clusterSelector: " + sel("dev") + "\n",
+			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
 			wantTargets: []string{"dev", "all"}, wantRestrictions: []string{"all"}},
-		{name: "empty targets file gives the default target",
-			haveGit: true, wantTargets: []string{"default"}, wantRestrictions: []string{"default"}},
-		{name: "overrideTargets replace git targets",
-			fleetYAML: "overrideTargets:\n- name: o\n  clusterName: c1\n",
-			git:       []v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}, haveGit: true,
-			wantTargets: []string{"o"}, wantRestrictions: []string{"o"}},
+		{name: "unnamed GitRepo targets keep no name, as Fleet",
+			fleetYAML:   "targetCustomizations:\n- clusterSelector: " + sel("dev") + "\n",
+			file:        GitRepoTargets([]v1alpha1.GitTarget{{ClusterGroup: "g"}}),
+			wantTargets: []string{"target000", ""}, wantRestrictions: []string{""}},
+		{name: "a GitRepo without targets gives the default target, restricted",
+			file: GitRepoTargets(nil), wantTargets: []string{"default"}, wantRestrictions: []string{"default"}},
+		{name: "a targets file's targets and restrictions are taken as they are",
+			file: &TargetsFile{Targets: []v1alpha1.BundleTarget{{Name: "t", ClusterGroup: "g"}, {ClusterName: "c"}},
+				TargetRestrictions: []v1alpha1.BundleTargetRestriction{{Name: "r", ClusterGroup: "g"}}},
+			wantTargets: []string{"t", ""}, wantRestrictions: []string{"r"}},
+		{name: "overrideTargets replace GitRepo targets, names as given",
+			fleetYAML:   "overrideTargets:\n- name: o\n  clusterName: c1\n- clusterName: c2\n",
+			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
+			wantTargets: []string{"o", ""}, wantRestrictions: []string{"o", ""}},
+		{name: "an empty overrideTargets drops the GitRepo targets",
+			fleetYAML:   "overrideTargets: []\n",
+			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
+			wantTargets: []string{"default"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := writeTree(t, map[string]string{"fleet.yaml": tt.fleetYAML, "a.yaml": "a"})
-			b := readAll(t, root, Options{GitTargets: tt.git, HaveGitTargets: tt.haveGit})[0].Bundle
-			var gotT, gotR []string
+			b := readAll(t, root, Options{Targets: tt.file})[0].Bundle
+			gotT, gotR := []string{}, []string{}
 			for _, x := range b.Spec.Targets {
 				gotT = append(gotT, x.Name)
 			}
 			for _, x := range b.Spec.TargetRestrictions {
 				gotR = append(gotR, x.Name)
 			}
+			if tt.wantRestrictions == nil {
+				tt.wantRestrictions = []string{}
+			}
 			if !reflect.DeepEqual(gotT, tt.wantTargets) || !reflect.DeepEqual(gotR, tt.wantRestrictions) {
-				t.Errorf("targets = %v restrictions = %v, want %v %v", gotT, gotR, tt.wantTargets, tt.wantRestrictions)
+				t.Errorf("targets = %q restrictions = %q, want %q %q", gotT, gotR, tt.wantTargets, tt.wantRestrictions)
 			}
 		})
+	}
+}
+
+func TestTargetNamespaceOverrideReachesEveryTarget(t *testing.T) {
+	root := writeTree(t, map[string]string{"fleet.yaml": "targetCustomizations:\n- name: dev\n  namespace: mine\n  clusterName: c\n", "a.yaml": "a"})
+	b := readAll(t, root, Options{Overrides: Overrides{TargetNamespace: "forced"}, Targets: GitRepoTargets(nil)})[0].Bundle
+	if b.Spec.TargetNamespace != "forced" {
+		t.Errorf("spec.namespace = %q", b.Spec.TargetNamespace)
+	}
+	for _, x := range b.Spec.Targets {
+		if x.TargetNamespace != "forced" {
+			t.Errorf("target %q: namespace %q, want the flag's (Fleet writes it into every target)", x.Name, x.TargetNamespace)
+		}
 	}
 }
 
@@ -318,5 +345,33 @@ func TestRootConfinesValuesFiles(t *testing.T) {
 	})
 	if _, err := Read(context.Background(), Options{Name: "repo", BaseDir: root, Root: root, Paths: []string{filepath.Join(root, "app")}}); err != nil {
 		t.Fatalf("a values file elsewhere in the repository must be read: %v", err)
+	}
+}
+
+func TestReadDirIsTheDirectoryAlone(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		// A nested bundle with a chart from a repository: reading the root must not fetch it
+		// (Charts is nil here, so a fetch would fail).
+		"app/fleet.yaml":   "helm:\n  repo: https://charts.example.invalid\n  chart: app\n",
+		"app/cm.yaml":      "a",
+		"other/fleet.yaml": "defaultNamespace: x\n",
+	})
+	r, err := ReadDir(context.Background(), root, Options{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Bundle.Name != "test" || len(r.Bundle.Spec.Resources) != 0 {
+		t.Errorf("bundle %s with resources %v, want test without resources", r.Bundle.Name, resourceNames(r.Bundle))
+	}
+	if len(r.Bundle.Spec.Targets) != 1 || r.Bundle.Spec.Targets[0].Name != "default" {
+		t.Errorf("targets = %v", r.Bundle.Spec.Targets)
+	}
+	root2 := writeTree(t, map[string]string{"fleet.yaml": "defaultNamespace: d\n", "cm.yaml": "a", "sub/fleet.yaml": "", "sub/x.yaml": "x", "plain/y.yaml": "y"})
+	r, err = ReadDir(context.Background(), root2, Options{Name: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(resourceNames(r.Bundle), ","); got != "cm.yaml,plain/y.yaml" || r.Bundle.Spec.DefaultNamespace != "d" {
+		t.Errorf("resources %s, defaultNamespace %q", got, r.Bundle.Spec.DefaultNamespace)
 	}
 }

@@ -6,55 +6,73 @@ import (
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 )
 
-// buildTargets assembles spec.targets and spec.targetRestrictions as Fleet's fleet apply does:
-// fleet.yaml targets, then targetCustomizations, then the GitRepo targets (replaced by
-// overrideTargets when set), which are also copied into targetRestrictions. Without any target
-// the default target {name: default, clusterGroup: default} is used. Unnamed targets are called
-// target000, target001, … by position.
-func buildTargets(fy *FleetYAML, gitTargets []v1alpha1.GitTarget, haveGitTargets bool) ([]v1alpha1.BundleTarget, []v1alpha1.BundleTargetRestriction) {
-	targets := append([]v1alpha1.BundleTarget(nil), fy.Targets...)
-	targets = append(targets, fy.TargetCustomizations...)
-	repo := gitTargets
-	restrict := haveGitTargets
-	if len(fy.OverrideTargets) > 0 {
-		repo = fy.OverrideTargets
-		restrict = true
-	}
-	if restrict && len(repo) == 0 {
-		repo = []v1alpha1.GitTarget{defaultGitTarget()}
-	}
-	var restrictions []v1alpha1.BundleTargetRestriction
-	for _, t := range repo {
-		targets = append(targets, v1alpha1.BundleTarget{
-			Name: t.Name, ClusterName: t.ClusterName, ClusterSelector: t.ClusterSelector,
-			ClusterGroup: t.ClusterGroup, ClusterGroupSelector: t.ClusterGroupSelector,
-		})
-		if restrict {
-			restrictions = append(restrictions, v1alpha1.BundleTargetRestriction{
-				Name: t.Name, ClusterName: t.ClusterName, ClusterSelector: t.ClusterSelector,
-				ClusterGroup: t.ClusterGroup, ClusterGroupSelector: t.ClusterGroupSelector,
-			})
-		}
-	}
+// TargetsFile is what Fleet's `fleet apply --targets-file` reads and its GitRepo controller
+// writes: the GitRepo's targets as bundle targets, and the same again as restrictions (a
+// BundleSpec of which only these two fields are used).
+type TargetsFile struct {
+	Targets            []v1alpha1.BundleTarget            `json:"targets,omitempty"`
+	TargetRestrictions []v1alpha1.BundleTargetRestriction `json:"targetRestrictions,omitempty"`
+}
+
+// GitRepoTargets is the targets file of a GitRepo with these targets, as Fleet's GitRepo
+// controller builds it: each target once as a bundle target (its cluster criteria only) and once
+// as a restriction, names as given; no target at all means {name: default, clusterGroup: default}.
+func GitRepoTargets(targets []v1alpha1.GitTarget) *TargetsFile {
 	if len(targets) == 0 {
-		d := defaultGitTarget()
-		targets = []v1alpha1.BundleTarget{{Name: d.Name, ClusterGroup: d.ClusterGroup}}
+		targets = []v1alpha1.GitTarget{{Name: v1alpha1.DefaultTargetName, ClusterGroup: v1alpha1.DefaultClusterGroup}}
 	}
+	f := &TargetsFile{}
+	for _, t := range targets {
+		f.Targets = append(f.Targets, bundleTarget(t))
+		f.TargetRestrictions = append(f.TargetRestrictions, restriction(t))
+	}
+	return f
+}
+
+// buildTargets assembles spec.targets and spec.targetRestrictions as Fleet's bundle reader does:
+// fleet.yaml targets, then targetCustomizations, unnamed ones called target000, target001, … by
+// position; then overrideTargets (as targets and restrictions) when fleet.yaml has the key, else
+// the targets and restrictions of the targets file. Only the first two are named: the others keep
+// the names they were given, empty included. With no target at all the default target
+// {name: default, clusterGroup: default} is used.
+func buildTargets(fy *FleetYAML, file *TargetsFile) ([]v1alpha1.BundleTarget, []v1alpha1.BundleTargetRestriction) {
+	targets := append(append([]v1alpha1.BundleTarget(nil), fy.Targets...), fy.TargetCustomizations...)
 	for i := range targets {
 		if targets[i].Name == "" {
 			targets[i].Name = fmt.Sprintf("target%03d", i)
 		}
 	}
-	for i := range restrictions {
-		if restrictions[i].Name == "" {
-			restrictions[i].Name = fmt.Sprintf("target%03d", len(targets)-len(restrictions)+i)
+	var restrictions []v1alpha1.BundleTargetRestriction
+	switch {
+	case fy.OverrideTargets != nil:
+		for _, t := range fy.OverrideTargets {
+			targets = append(targets, bundleTarget(t))
+			restrictions = append(restrictions, restriction(t))
 		}
+	case file != nil:
+		for i := range file.Targets {
+			targets = append(targets, *file.Targets[i].DeepCopy())
+		}
+		for i := range file.TargetRestrictions {
+			restrictions = append(restrictions, *file.TargetRestrictions[i].DeepCopy())
+		}
+	}
+	if len(targets) == 0 {
+		targets = []v1alpha1.BundleTarget{{Name: v1alpha1.DefaultTargetName, ClusterGroup: v1alpha1.DefaultClusterGroup}}
 	}
 	return targets, restrictions
 }
 
-func defaultGitTarget() v1alpha1.GitTarget {
-	return v1alpha1.GitTarget{Name: v1alpha1.DefaultTargetName, ClusterGroup: v1alpha1.DefaultClusterGroup}
+func bundleTarget(t v1alpha1.GitTarget) v1alpha1.BundleTarget {
+	t = *t.DeepCopy()
+	return v1alpha1.BundleTarget{Name: t.Name, ClusterName: t.ClusterName, ClusterSelector: t.ClusterSelector,
+		ClusterGroup: t.ClusterGroup, ClusterGroupSelector: t.ClusterGroupSelector}
+}
+
+func restriction(t v1alpha1.GitTarget) v1alpha1.BundleTargetRestriction {
+	t = *t.DeepCopy()
+	return v1alpha1.BundleTargetRestriction{Name: t.Name, ClusterName: t.ClusterName, ClusterSelector: t.ClusterSelector,
+		ClusterGroup: t.ClusterGroup, ClusterGroupSelector: t.ClusterGroupSelector}
 }
 
 // propagateHelmChartProperties copies the root helm chart, repo and version into customizations

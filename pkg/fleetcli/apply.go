@@ -63,7 +63,7 @@ needed; otherwise they are created or updated through the API.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.output, "output", "o", "", "write the Bundles as YAML to this file (- for stdout) instead of the API")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label (k=v) added to every bundle; repeatable")
-	fl.StringVar(&f.targetsFile, "targets-file", "", "YAML list of GitRepo targets, appended to the targets and used as restrictions")
+	fl.StringVar(&f.targetsFile, "targets-file", "", "targets and restrictions to append ({targets: [...], targetRestrictions: [...]}, as Fleet's GitRepo controller writes), or a YAML list of GitRepo targets")
 	fl.BoolVarP(&f.compress, "compress", "c", false, "store every resource gzipped and base64-encoded")
 	fl.StringVarP(&f.serviceAccount, "service-account", "a", "", "service account the agent deploys as")
 	fl.Int64Var(&f.syncGeneration, "sync-generation", 0, "forceSyncGeneration of the bundles")
@@ -122,10 +122,9 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 		opts.Paths = []string{cfg.abs(".")}
 	}
 	if f.targetsFile != "" {
-		if opts.GitTargets, err = readTargetsFile(cfg.abs(f.targetsFile)); err != nil {
+		if opts.Targets, err = readTargetsFile(cfg.abs(f.targetsFile)); err != nil {
 			return err
 		}
-		opts.HaveGitTargets = true
 	}
 	results, err := bundlereader.Read(ctx, opts)
 	if err != nil {
@@ -204,23 +203,23 @@ func pruneRepoBundles(ctx context.Context, cfg Config, cs versioned.Interface, n
 	return nil
 }
 
-// readTargetsFile reads a YAML list of GitRepo targets, or a mapping with a targets key.
-func readTargetsFile(path string) ([]v1alpha1.GitTarget, error) {
+// readTargetsFile reads a targets file: Fleet's shape, the one its GitRepo controller writes
+// ({targets: [...], targetRestrictions: [...]}, keys of a BundleSpec of which only these two are
+// used), or a YAML list of GitRepo targets, which becomes what a GitRepo with those targets writes.
+func readTargetsFile(path string) (*bundlereader.TargetsFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var list []v1alpha1.GitTarget
 	if err := yaml.UnmarshalStrict(data, &list); err == nil {
-		return list, nil
+		return bundlereader.GitRepoTargets(list), nil
 	}
-	var wrapped struct {
-		Targets []v1alpha1.GitTarget `json:"targets"`
+	var spec v1alpha1.BundleSpec
+	if err := yaml.UnmarshalStrict(data, &spec); err != nil {
+		return nil, fmt.Errorf("%s: expected {targets: [...], targetRestrictions: [...]} or a list of GitRepo targets: %w", path, err)
 	}
-	if err := yaml.UnmarshalStrict(data, &wrapped); err != nil {
-		return nil, fmt.Errorf("%s: expected a list of targets: %w", path, err)
-	}
-	return wrapped.Targets, nil
+	return &bundlereader.TargetsFile{Targets: spec.Targets, TargetRestrictions: spec.TargetRestrictions}, nil
 }
 
 // credentials are the chart credentials the flags give (nil: none). As in the controller, they are

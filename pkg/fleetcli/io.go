@@ -104,7 +104,8 @@ func (o *objects) add(js []byte) error {
 	return err
 }
 
-// encodeYAML writes objects as YAML documents without status and empty creation timestamps.
+// encodeYAML writes objects as YAML documents without status, empty creation timestamps and empty
+// `ignore: {}` options, as Fleet's CLI writes them.
 func encodeYAML(w *bytes.Buffer, objs ...any) error {
 	for _, obj := range objs {
 		js, err := json.Marshal(obj)
@@ -116,6 +117,7 @@ func encodeYAML(w *bytes.Buffer, objs ...any) error {
 			return err
 		}
 		delete(m, "status")
+		dropEmptyIgnore(m)
 		if md, ok := m["metadata"].(map[string]any); ok && md["creationTimestamp"] == nil {
 			delete(md, "creationTimestamp")
 		}
@@ -136,4 +138,33 @@ func writeOutput(path string, out io.Writer, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// dropEmptyIgnore removes `ignore: {}` where options sit in a Bundle (spec, spec.targets[*]) or a
+// BundleDeployment (spec.options, spec.stagedOptions). IgnoreOptions is a struct, which
+// encoding/json always writes; the stored object and its hash keep it.
+func dropEmptyIgnore(obj map[string]any) {
+	spec, _ := obj["spec"].(map[string]any)
+	if spec == nil {
+		return
+	}
+	var options []any
+	switch obj["kind"] {
+	case "Bundle":
+		options = append([]any{spec}, asList(spec["targets"])...)
+	case "BundleDeployment":
+		options = []any{spec["options"], spec["stagedOptions"]}
+	}
+	for _, o := range options {
+		if m, ok := o.(map[string]any); ok {
+			if ig, ok := m["ignore"].(map[string]any); ok && len(ig) == 0 {
+				delete(m, "ignore")
+			}
+		}
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

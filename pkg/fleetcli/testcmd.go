@@ -1,7 +1,6 @@
 package fleetcli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +33,9 @@ func newTestCommand(cfg Config, g *globalFlags) *cobra.Command {
 		Short: "Render the bundle in PATH (default .) for a synthetic cluster",
 		Long: `Build the bundle of PATH (default ".") as fleet apply would, match it against a synthetic cluster
 with the given name, labels and group (no flags: a cluster in the group "default"), and print the
-objects an agent would install there, as YAML documents.`,
+objects an agent would install there, as YAML documents. The matched target is printed on stderr
+("# Matched: NAME"), as Fleet does. Sub-directories that are bundles of their own are not part of
+the bundle of PATH; a PATH without resources of its own renders nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -45,7 +46,7 @@ objects an agent would install there, as YAML documents.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the matched target")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only the matched target (on stderr), no objects")
 	fl.StringVarP(&f.group, "group", "g", "", "cluster group of the synthetic cluster")
 	fl.StringVarP(&f.name, "name", "N", "", "name of the synthetic cluster")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label (k=v) of the synthetic cluster; repeatable")
@@ -63,24 +64,14 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	if err != nil {
 		return err
 	}
-	results, err := bundlereader.Read(ctx, bundlereader.Options{
-		Name: testBundleName, Paths: []string{cfg.abs(dir)}, BaseDir: cfg.abs(dir),
-		Namespace: g.namespace, Charts: cfg.Charts,
+	root, err := bundlereader.ReadDir(ctx, cfg.abs(dir), bundlereader.Options{
+		Name: testBundleName, BaseDir: cfg.abs(dir), Namespace: g.namespace, Charts: cfg.Charts,
 	})
 	if err != nil {
 		return err
 	}
-	var root *bundlereader.Result
-	for i := range results {
-		for _, w := range results[i].Warnings {
-			fmt.Fprintf(cfg.Err, "warning: %s\n", w.String())
-		}
-		if results[i].Bundle.Name == testBundleName {
-			root = &results[i]
-		}
-	}
-	if root == nil {
-		return fmt.Errorf("%s: no bundle at the root of the directory", dir)
+	for _, w := range root.Warnings {
+		fmt.Fprintf(cfg.Err, "warning: %s\n", w.String())
 	}
 	b := root.Bundle
 	group := f.group
@@ -103,8 +94,8 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	if t == nil {
 		return fmt.Errorf("bundle %s: no target matches the cluster (name %q, labels %v, group %q)", b.Name, f.name, labels, group)
 	}
-	if f.quiet {
-		_, err := fmt.Fprintf(cfg.Out, "# Matched target: %s\n", t.TargetName)
+	// As Fleet's: the match on stderr, so that stdout holds only the objects.
+	if _, err := fmt.Fprintf(cfg.Err, "# Matched: %s\n", t.TargetName); err != nil || f.quiet {
 		return err
 	}
 	objs, err := render.Render(ctx, render.Input{Name: b.Name, Resources: b.Spec.Resources, Options: t.Options},
@@ -116,9 +107,7 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.Write(data)
-	_, err = cfg.Out.Write(buf.Bytes())
+	_, err = cfg.Out.Write(data)
 	return err
 }
 

@@ -44,7 +44,7 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 	}
 	opts := bundlereader.Options{
 		Name: gr.Name, Paths: scanPaths(dir, s.Paths), BaseDir: dir, Namespace: gr.Namespace,
-		Labels: lbls, Commit: commit, GitTargets: s.Targets, HaveGitTargets: true,
+		Labels: lbls, Commit: commit, Targets: bundlereader.GitRepoTargets(s.Targets),
 		Charts: charts,
 		// Values files too: a fleet.yaml must not read the server's files (its admin kubeconfig is YAML).
 		Root: dir,

@@ -10,7 +10,8 @@ import (
 // covers the manifest and every option, so clusters that share it get identical objects: a
 // bundle targeting 10,000 clusters in 3 customization classes is rendered 3 times.
 //
-// Objects returned by Render are shared between callers and must not be modified.
+// Objects returned by Render are shared between callers and must not be modified. A Config with a
+// Mapper describes one cluster: a cache with it serves that cluster only.
 type Cache struct {
 	cfg     Config
 	mu      sync.Mutex

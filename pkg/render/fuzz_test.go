@@ -28,7 +28,8 @@ func FuzzApplyOverlays(f *testing.F) {
 			t.Fatal("nil files without error")
 		}
 		if err == nil {
-			_, _ = rawObjects(out)
+			_, raw := splitRawYAML(out)
+			_, _ = parseObjectFiles(out, raw)
 		}
 	})
 }

@@ -74,7 +74,7 @@ func renderChart(ctx context.Context, files map[string][]byte, chartDir, name st
 	var out []Object
 	for _, k := range keys {
 		src := sourceOf(docs[k], chartFile(chartDir, "templates"))
-		objs, err := parseObjects(src, []byte(docs[k]))
+		objs, err := parseObjects(src, []byte(docs[k]), kindlessIsError)
 		if err != nil {
 			return nil, err
 		}

@@ -69,7 +69,7 @@ func runKustomize(files map[string][]byte, dir string, input []Object) (out []Ob
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: kustomize build: %w", kfile, err)
 	}
-	objs, err := parseObjects("kustomize "+dir, data)
+	objs, err := parseObjects("kustomize "+dir, data, kindlessIsError)
 	if err != nil {
 		return nil, true, err
 	}

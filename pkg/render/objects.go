@@ -28,9 +28,21 @@ func isManifestFile(name string) bool {
 	return false
 }
 
+// kindless says what parseObjects does with a document that has no kind.
+type kindless int
+
+const (
+	// kindlessIsError fails: Helm and kustomize output must be objects.
+	kindlessIsError kindless = iota
+	// kindlessSkipped skips the document, as Fleet skips raw-YAML files that are not objects (a
+	// stray values.yaml, a kustomize fragment). Fleet skips the whole file; here only the document.
+	kindlessSkipped
+)
+
 // parseObjects decodes every non-empty YAML/JSON document of data into objects; source names the
-// file in errors, which carry the line of the offending document.
-func parseObjects(source string, data []byte) ([]Object, error) {
+// file in errors, which carry the line of the offending document. A document with a kind but no
+// apiVersion is always an error.
+func parseObjects(source string, data []byte, noKind kindless) ([]Object, error) {
 	var out []Object
 	r := utilyaml.NewYAMLReader(bufioReader(data))
 	line := 1
@@ -55,6 +67,9 @@ func parseObjects(source string, data []byte) ([]Object, error) {
 			continue
 		}
 		u := &unstructured.Unstructured{Object: obj}
+		if u.GetKind() == "" && noKind == kindlessSkipped {
+			continue
+		}
 		if u.GetKind() == "" || u.GetAPIVersion() == "" {
 			return nil, fmt.Errorf("%s:%d: document %d: apiVersion and kind are required", source, docLine, doc)
 		}

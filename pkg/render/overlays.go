@@ -93,7 +93,7 @@ func patchFile(base, patch []byte) ([]byte, error) {
 	if len(bytes.TrimSpace(patch)) == 0 {
 		return base, nil
 	}
-	docs, err := parseObjects("base", base)
+	docs, err := parseObjects("base", base, kindlessIsError)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/manifest"
 )
@@ -22,20 +24,25 @@ func ObjectSetHash(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// postProcess applies namespaces, the CRD keep policy and the objectset label and annotation.
-func postProcess(objs []Object, opts *v1alpha1.BundleDeploymentOptions, setID string) error {
-	sc := newScopes(objs)
+// postProcess applies the forced namespace, the CRD keep policy and the objectset label and
+// annotation. defaultNamespace is not written into objects: it is the Helm release namespace,
+// which the installing client applies to the namespaced objects that have none, kind by kind from
+// the cluster's REST mapping (as Fleet leaves it to Helm).
+func postProcess(objs []Object, opts *v1alpha1.BundleDeploymentOptions, setID string, mapper meta.RESTMapper) error {
 	hash := ObjectSetHash(setID)
 	for _, o := range objs {
-		cluster := sc.clusterScoped(o)
-		switch {
-		case opts.TargetNamespace != "" && cluster:
-			return fmt.Errorf("%s: invalid cluster scoped object [name=%s kind=%s] found, consider using "+
-				"\"defaultNamespace\", not \"namespace\" in fleet.yaml", o.Source, o.GetName(), o.GetKind())
-		case opts.TargetNamespace != "":
+		if opts.TargetNamespace != "" {
+			if mapper != nil {
+				cluster, err := clusterScoped(mapper, o)
+				if err != nil {
+					return err
+				}
+				if cluster {
+					return fmt.Errorf("%s: invalid cluster scoped object [name=%s kind=%s apiVersion=%s] found, consider using "+
+						"\"defaultNamespace\", not \"namespace\" in fleet.yaml", o.Source, o.GetName(), o.GetKind(), o.GetAPIVersion())
+				}
+			}
 			o.SetNamespace(opts.TargetNamespace)
-		case !cluster && o.GetNamespace() == "" && opts.DefaultNamespace != "":
-			o.SetNamespace(opts.DefaultNamespace)
 		}
 		labels := o.GetLabels()
 		if labels == nil {

@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 )
 
@@ -24,46 +28,67 @@ metadata:
   name: reader
 `
 
+// clusterMapper is the REST mapping of a cluster that serves Services, ConfigMaps (namespaced),
+// ClusterRoles and CRDs (cluster-scoped) and nothing else: meta.DefaultRESTMapper, the mapper
+// client-go's discovery mappers are built on.
+func clusterMapper() meta.RESTMapper {
+	m := meta.NewDefaultRESTMapper(nil)
+	m.Add(schema.GroupVersionKind{Version: "v1", Kind: "Service"}, meta.RESTScopeNamespace)
+	m.Add(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, meta.RESTScopeNamespace)
+	m.Add(schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}, meta.RESTScopeRoot)
+	m.Add(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}, meta.RESTScopeRoot)
+	return m
+}
+
 func TestPostProcess(t *testing.T) {
-	tests := []struct {
-		name    string
-		files   map[string]string
-		opts    v1alpha1.BundleDeploymentOptions
-		check   func(t *testing.T, objs []Object)
-		wantErr string
-	}{
-		{name: "defaultNamespace fills namespaced objects only",
-			files: map[string]string{"a.yaml": service, "b.yaml": clusterRole, "c.yaml": strings.Replace(service, "name: frontend", "name: other\n  namespace: keep", 1)},
+	runRenderCases(t, []renderCase{
+		{name: "defaultNamespace is not written into objects",
+			files: map[string]string{"a.yaml": service, "b.yaml": clusterRole, "w.yaml": widget, "c.yaml": strings.Replace(service, "name: frontend", "name: other\n  namespace: keep", 1)},
 			opts:  v1alpha1.BundleDeploymentOptions{DefaultNamespace: "dflt"},
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
-				if ns := find(objs, "Service", "frontend").GetNamespace(); ns != "dflt" {
-					t.Errorf("service namespace %q", ns)
-				}
-				if ns := find(objs, "Service", "other").GetNamespace(); ns != "keep" {
-					t.Errorf("explicit namespace overwritten: %q", ns)
-				}
-				if ns := find(objs, "ClusterRole", "reader").GetNamespace(); ns != "" {
-					t.Errorf("cluster-scoped object got namespace %q", ns)
+				for _, o := range objs {
+					if want := map[string]string{"other": "keep"}[o.GetName()]; o.GetNamespace() != want {
+						t.Errorf("%s %s: namespace %q, want %q", o.GetKind(), o.GetName(), o.GetNamespace(), want)
+					}
 				}
 			}},
-		{name: "namespace forces every object",
-			files: map[string]string{"a.yaml": strings.Replace(service, "name: frontend", "name: frontend\n  namespace: mine", 1)},
+		{name: "without a cluster, namespace is written into every object (as Fleet's template path)",
+			files: map[string]string{"a.yaml": strings.Replace(service, "name: frontend", "name: frontend\n  namespace: mine", 1), "b.yaml": clusterRole, "w.yaml": widget},
 			opts:  v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced", DefaultNamespace: "dflt"},
+			check: func(t *testing.T, objs []Object) {
+				t.Helper()
+				for _, o := range objs {
+					if ns := o.GetNamespace(); ns != "forced" {
+						t.Errorf("%s %s: namespace %q", o.GetKind(), o.GetName(), ns)
+					}
+				}
+			}},
+		{name: "with the cluster's REST mapping, namespace forces namespaced objects",
+			files:  map[string]string{"a.yaml": strings.Replace(service, "name: frontend", "name: frontend\n  namespace: mine", 1)},
+			opts:   v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
+			mapper: clusterMapper(),
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
 				if ns := objs[0].GetNamespace(); ns != "forced" {
 					t.Errorf("namespace %q", ns)
 				}
 			}},
-		{name: "namespace with a cluster-scoped object fails naming the file",
+		{name: "with the cluster's REST mapping, namespace refuses a cluster-scoped object, naming the file",
 			files:   map[string]string{"a.yaml": service, "rbac/role.yaml": clusterRole},
 			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			wantErr: "rbac/role.yaml: invalid cluster scoped object [name=reader kind=ClusterRole]"},
-		{name: "namespaced CRD kinds may be forced; the CRD itself may not",
-			files:   map[string]string{"crd.yaml": crd, "w.yaml": widget},
+			mapper:  clusterMapper(),
+			wantErr: "rbac/role.yaml: invalid cluster scoped object [name=reader kind=ClusterRole apiVersion=rbac.authorization.k8s.io/v1]"},
+		{name: "with the cluster's REST mapping, a CRD is cluster-scoped",
+			files:   map[string]string{"crd.yaml": crd},
 			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			wantErr: "crd.yaml: invalid cluster scoped object [name=widgets.example.com kind=CustomResourceDefinition]"},
+			mapper:  clusterMapper(),
+			wantErr: "crd.yaml: invalid cluster scoped object [name=widgets.example.com kind=CustomResourceDefinition"},
+		{name: "with the cluster's REST mapping, a kind the cluster does not serve is an error",
+			files:   map[string]string{"w.yaml": widget},
+			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
+			mapper:  clusterMapper(),
+			wantErr: "w.yaml: example.com/v1 Widget: no matches for kind"},
 		{name: "CRDs are kept unless deleteCRDResources",
 			files: map[string]string{"crd.yaml": crd, "w.yaml": widget},
 			check: func(t *testing.T, objs []Object) {
@@ -99,7 +124,7 @@ func TestPostProcess(t *testing.T) {
 			files: map[string]string{"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  t: '{{ .Values.x }}'\n"},
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
-				if v, _, _ := unstructuredString(objs[0].Object, "data", "t"); v != "{{ .Values.x }}" {
+				if v, _, _ := unstructured.NestedString(objs[0].Object, "data", "t"); v != "{{ .Values.x }}" {
 					t.Errorf("data.t = %q", v)
 				}
 			}},
@@ -114,23 +139,17 @@ func TestPostProcess(t *testing.T) {
 		{name: "malformed YAML names file and line",
 			files:   map[string]string{"ok.yaml": service, "bad.yaml": service + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n"},
 			wantErr: "bad.yaml:"},
-		{name: "objects need a kind",
-			files:   map[string]string{"values.yaml": "replicas: 1\n"},
-			wantErr: "values.yaml:1: document 1: apiVersion and kind are required"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			objs, err := render(t, tt.files, tt.opts)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+		{name: "documents without a kind are skipped, as Fleet skips them",
+			files: map[string]string{"values.yaml": "replicas: 1\n", "kustomize/patch.yaml": "spec:\n  replicas: 2\n",
+				"mixed.yaml": "a: 1\n---\n" + service},
+			check: func(t *testing.T, objs []Object) {
+				t.Helper()
+				if len(objs) != 1 || find(objs, "Service", "frontend") == nil {
+					t.Errorf("objects = %v, want only the Service", objs)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, objs)
-		})
-	}
+			}},
+		{name: "a document with a kind needs an apiVersion",
+			files:   map[string]string{"cm.yaml": "kind: ConfigMap\nmetadata:\n  name: cm\n"},
+			wantErr: "cm.yaml:1: document 1: apiVersion and kind are required"},
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -35,6 +36,10 @@ type Config struct {
 	AgentNamespace string
 	// KubeVersion is the Kubernetes version charts see (.Capabilities.KubeVersion).
 	KubeVersion string
+	// Mapper is the target cluster's REST mapping. With it, `namespace` refuses cluster-scoped
+	// objects; without it (no cluster: fleet test, fleet deploy --dry-run) `namespace` is written
+	// into every object, as Fleet's template path does.
+	Mapper meta.RESTMapper
 }
 
 // Render renders one bundle deployment into objects. On error nothing is returned.
@@ -44,8 +49,12 @@ func Render(ctx context.Context, in Input, cfg Config) ([]Object, error) {
 		return nil, err
 	}
 	opts := in.Options.DeepCopy()
+	resources := in.Resources
 	if opts.YAML != nil && len(opts.YAML.Overlays) > 0 {
 		if files, err = ApplyOverlays(files, opts.YAML.Overlays); err != nil {
+			return nil, err
+		}
+		if resources, err = plainResources(files); err != nil {
 			return nil, err
 		}
 	}
@@ -69,32 +78,34 @@ func Render(ctx context.Context, in Input, cfg Config) ([]Object, error) {
 	} else if ran {
 		objs = kobjs
 	} else {
-		if objs, err = rawObjects(files); err != nil {
+		id, err := manifest.ID(resources)
+		if err != nil {
+			return nil, err
+		}
+		if objs, err = renderRawYAML(ctx, files, in.Name, id, opts, cfg); err != nil {
 			return nil, err
 		}
 	}
-	if err := postProcess(objs, opts, ObjectSetID(cfg.AgentNamespace, in.Name)); err != nil {
+	if err := postProcess(objs, opts, ObjectSetID(cfg.AgentNamespace, in.Name), cfg.Mapper); err != nil {
 		return nil, err
 	}
 	return objs, nil
 }
 
-// rawObjects parses every manifest file outside overlays/ and .chart/, in file name order.
-func rawObjects(files map[string][]byte) ([]Object, error) {
+// plainResources turns files back into uncompressed resources sorted by name.
+func plainResources(files map[string][]byte) ([]v1alpha1.BundleResource, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
-		if isManifestFile(n) && !strings.HasPrefix(n, OverlayDir) && !strings.HasPrefix(n, manifest.ChartDirPrefix) {
-			names = append(names, n)
-		}
+		names = append(names, n)
 	}
 	sort.Strings(names)
-	var out []Object
+	out := make([]v1alpha1.BundleResource, 0, len(names))
 	for _, n := range names {
-		objs, err := parseObjects(n, files[n])
+		r, err := manifest.NewResource(n, files[n], false)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, objs...)
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -125,15 +136,19 @@ func findChart(files map[string][]byte, h *v1alpha1.HelmOptions) (string, bool) 
 	return dirs[0], true
 }
 
-// ToYAML writes objects as a multi-document YAML stream.
+// ToYAML writes objects as a multi-document YAML stream laid out as Fleet's CLI writes it
+// (wrangler's yaml.Export): documents separated by "\n---\n", no leading separator, nothing for
+// no objects.
 func ToYAML(objs []Object) ([]byte, error) {
 	var buf bytes.Buffer
-	for _, o := range objs {
+	for i, o := range objs {
 		data, err := yaml.Marshal(o.Object)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o.Source, err)
 		}
-		buf.WriteString("---\n")
+		if i > 0 {
+			buf.WriteString("\n---\n")
+		}
 		buf.Write(data)
 	}
 	return buf.Bytes(), nil

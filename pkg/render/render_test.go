@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/manifest"
 )
@@ -63,11 +66,6 @@ func resources(t *testing.T, files map[string]string) []v1alpha1.BundleResource 
 	return out
 }
 
-func render(t *testing.T, files map[string]string, opts v1alpha1.BundleDeploymentOptions) ([]Object, error) {
-	t.Helper()
-	return Render(context.Background(), Input{Name: "test", Resources: resources(t, files), Options: opts}, Config{})
-}
-
 func find(objs []Object, kind, name string) *Object {
 	for i := range objs {
 		if objs[i].GetKind() == kind && objs[i].GetName() == name {
@@ -75,6 +73,39 @@ func find(objs []Object, kind, name string) *Object {
 		}
 	}
 	return nil
+}
+
+// renderCase is one table entry of the rendering tests: files and options rendered (for a cluster
+// with mapper, when set), then either checked or expected to fail with wantErr and no objects.
+type renderCase struct {
+	name    string
+	files   map[string]string
+	opts    v1alpha1.BundleDeploymentOptions
+	mapper  meta.RESTMapper
+	check   func(t *testing.T, objs []Object)
+	wantErr string
+}
+
+func runRenderCases(t *testing.T, cases []renderCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := Render(context.Background(), Input{Name: "test", Resources: resources(t, tt.files), Options: tt.opts}, Config{Mapper: tt.mapper})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if objs != nil {
+					t.Errorf("objects returned with an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, objs)
+		})
+	}
 }
 
 func overlay(names ...string) v1alpha1.BundleDeploymentOptions {
@@ -93,13 +124,7 @@ func TestOverlays(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		name    string
-		files   map[string]string
-		opts    v1alpha1.BundleDeploymentOptions
-		check   func(t *testing.T, objs []Object)
-		wantErr string
-	}{
+	runRenderCases(t, []renderCase{
 		{name: "no overlay: overlay files are not rendered", files: with(map[string]string{"overlays/x/extra.yaml": service}),
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
@@ -133,7 +158,7 @@ func TestOverlays(t *testing.T) {
 			opts: overlay("o"),
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
-				if ty, _, _ := unstructuredString(find(objs, "Service", "frontend").Object, "spec", "type"); ty != "LoadBalancer" {
+				if ty, _, _ := unstructured.NestedString(find(objs, "Service", "frontend").Object, "spec", "type"); ty != "LoadBalancer" {
 					t.Errorf("type = %q", ty)
 				}
 			}},
@@ -152,7 +177,7 @@ func TestOverlays(t *testing.T) {
 			opts: overlay("a", "b"),
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
-				if ty, _, _ := unstructuredString(find(objs, "Service", "frontend").Object, "spec", "type"); ty != "LoadBalancer" {
+				if ty, _, _ := unstructured.NestedString(find(objs, "Service", "frontend").Object, "spec", "type"); ty != "LoadBalancer" {
 					t.Errorf("type = %q", ty)
 				}
 				if find(objs, "ConfigMap", "cm") == nil {
@@ -164,25 +189,7 @@ func TestOverlays(t *testing.T) {
 		{name: "unknown overlay", files: base, opts: overlay("nope"), wantErr: `overlay "nope" not found`},
 		{name: "bad patch names the file", files: with(map[string]string{"overlays/o/frontend-service_patch.yaml": "- op: bogus\n"}), opts: overlay("o"),
 			wantErr: "overlays/o/frontend-service_patch.yaml: patching frontend-service.yaml"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			objs, err := render(t, tt.files, tt.opts)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if objs != nil {
-					t.Errorf("objects returned with an error")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, objs)
-		})
-	}
+	})
 }
 
 func unstructuredInt(obj map[string]any, fields ...string) (int64, bool, error) {

@@ -27,6 +27,19 @@ func extraFixtures() []fixture {
 	}
 }
 
+// parityFixtures are the cases where bundle reading and rendering once differed from Fleet's
+// (issue 9); each directory's fleet.yaml says what it shows.
+func parityFixtures() []fixture {
+	return []fixture{
+		{dir: "parity/default-namespace"},
+		{dir: "parity/forced-namespace"},
+		{dir: "parity/non-objects"},
+		{dir: "parity/templates-folder"},
+		{dir: "parity/nested-only", testDirs: []string{".", "web"}, env: servers},
+		{dir: "parity/targets", applyArgs: []string{"--targets-file", "targets.json"}, applyOnly: true},
+	}
+}
+
 // servers starts a chart repository and an OCI registry serving the fixture charts.
 func servers(t *testing.T) *environment {
 	t.Helper()

@@ -29,8 +29,13 @@ type fixture struct {
 	// flags (the default cluster group), compared with default-output.yaml.
 	envs []string
 	// testDirs are sub-directories to run `fleet test` in, instead of the fixture itself
-	// (repositories with several bundles); outputs go to <sub>/default-output.yaml.
+	// (repositories with several bundles; "." is the fixture itself); outputs go to
+	// <sub>/default-output.yaml.
 	testDirs []string
+	// applyArgs are more arguments of `fleet apply` (before the bundle name).
+	applyArgs []string
+	// applyOnly fixtures are compared for `fleet apply` only.
+	applyOnly bool
 	// env adds placeholder replacements (servers) to a fixture.
 	env func(t *testing.T) *environment
 }
@@ -42,7 +47,7 @@ func fixtures() []fixture {
 		{dir: "simple"},
 		{dir: "single-cluster/manifests"},
 		{dir: "multi-cluster/manifests", envs: multiEnvs},
-	}, extraFixtures()...)
+	}, append(extraFixtures(), parityFixtures()...)...)
 }
 
 // environment holds what a fixture needs at run time.
@@ -63,11 +68,14 @@ func TestGolden(t *testing.T) {
 			if len(fx.envs) > 0 {
 				ns = "fleet-default"
 			}
-			out := run(t, env, dir, "apply", "-n", ns, "-o", "-", "test")
+			out := run(t, env, dir, append(append([]string{"apply", "-n", ns, "-o", "-"}, fx.applyArgs...), "test")...)
 			compareGolden(t, filepath.Join(expectedDir, fx.dir, "bundle.yaml"), normalize(out, env.replace))
 			for _, sub := range fx.testDirs {
 				out := run(t, env, dir, "test", sub)
 				compareGolden(t, filepath.Join(expectedDir, fx.dir, sub, "default-output.yaml"), normalize(out, env.replace))
+			}
+			if fx.applyOnly {
+				return
 			}
 			if len(fx.envs) == 0 && len(fx.testDirs) == 0 {
 				out := run(t, env, dir, "test")
@@ -81,7 +89,11 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// run runs the fleet CLI in dir and returns its output; it fails the test on error or warnings.
+// matchedRE is the line `fleet test` writes on stderr, as Fleet's.
+var matchedRE = regexp.MustCompile(`^# Matched: [a-z0-9-]*\n$`)
+
+// run runs the fleet CLI in dir and returns its output; it fails the test on error or warnings
+// (`fleet test` writes exactly its match line on stderr).
 func run(t *testing.T, env *environment, dir string, args ...string) []byte {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -91,7 +103,11 @@ func run(t *testing.T, env *environment, dir string, args ...string) []byte {
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatalf("fleet %s: %v", strings.Join(args, " "), err)
 	}
-	if errOut.Len() > 0 {
+	if args[0] == "test" {
+		if !matchedRE.Match(errOut.Bytes()) {
+			t.Errorf("fleet %s wrote to stderr %q, want only its match line", strings.Join(args, " "), errOut.String())
+		}
+	} else if errOut.Len() > 0 {
 		t.Errorf("fleet %s wrote to stderr: %s", strings.Join(args, " "), errOut.String())
 	}
 	return out.Bytes()
