@@ -18,23 +18,31 @@ const maxDetails = 4
 // Add counts delta deployments in state into s: its state's counter and desiredReady. A negative
 // delta takes them out. Pending counts targets that have no deployment yet.
 func Add(s *v1alpha1.BundleSummary, state v1alpha1.BundleState, delta int) {
-	switch state {
-	case v1alpha1.Ready:
-		s.Ready += delta
-	case v1alpha1.NotReady:
-		s.NotReady += delta
-	case v1alpha1.WaitApplied:
-		s.WaitApplied += delta
-	case v1alpha1.ErrApplied:
-		s.ErrApplied += delta
-	case v1alpha1.OutOfSync:
-		s.OutOfSync += delta
-	case v1alpha1.Modified:
-		s.Modified += delta
-	case v1alpha1.Pending:
-		s.Pending += delta
+	if c := counter(s, state); c != nil {
+		*c += delta
 	}
 	s.DesiredReady += delta
+}
+
+// counter is the summary's counter of a state, nil for an unknown state.
+func counter(s *v1alpha1.BundleSummary, state v1alpha1.BundleState) *int {
+	switch state {
+	case v1alpha1.Ready:
+		return &s.Ready
+	case v1alpha1.NotReady:
+		return &s.NotReady
+	case v1alpha1.WaitApplied:
+		return &s.WaitApplied
+	case v1alpha1.ErrApplied:
+		return &s.ErrApplied
+	case v1alpha1.OutOfSync:
+		return &s.OutOfSync
+	case v1alpha1.Modified:
+		return &s.Modified
+	case v1alpha1.Pending:
+		return &s.Pending
+	}
+	return nil
 }
 
 // IsReady reports whether every desired deployment is Ready.
@@ -56,24 +64,6 @@ func WorstState(s v1alpha1.BundleSummary) v1alpha1.BundleState {
 var counted = []v1alpha1.BundleState{v1alpha1.OutOfSync, v1alpha1.NotReady, v1alpha1.WaitApplied,
 	v1alpha1.ErrApplied, v1alpha1.Pending, v1alpha1.Modified}
 
-func count(s v1alpha1.BundleSummary, state v1alpha1.BundleState) int {
-	switch state {
-	case v1alpha1.OutOfSync:
-		return s.OutOfSync
-	case v1alpha1.NotReady:
-		return s.NotReady
-	case v1alpha1.WaitApplied:
-		return s.WaitApplied
-	case v1alpha1.ErrApplied:
-		return s.ErrApplied
-	case v1alpha1.Pending:
-		return s.Pending
-	case v1alpha1.Modified:
-		return s.Modified
-	}
-	return 0
-}
-
 // ReadyMessage is the Ready condition message of a summary in Fleet's format, empty when ready:
 // for each non-ready state with a count, "<State>(<count>) [<kind> <name>]" (": <message>" added
 // when the first listed resource in that state has one) followed by up to four of its modified and
@@ -82,7 +72,7 @@ func count(s v1alpha1.BundleSummary, state v1alpha1.BundleState) int {
 func ReadyMessage(s v1alpha1.BundleSummary, kind string) string {
 	var msgs []string
 	for _, state := range counted {
-		n := count(s, state)
+		n := *counter(&s, state)
 		if n <= 0 {
 			continue
 		}
