@@ -64,12 +64,13 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 		return nil, err
 	}
 	spec := fy.BundleSpec.DeepCopy()
-	spec.Targets, spec.TargetRestrictions = buildTargets(fy, opts.Targets)
+	spec.Targets = ownTargets(fy)
 	propagateHelmChartProperties(spec)
-	applyOverrides(spec, opts.Overrides)
 	if err := fetchCharts(ctx, d.dir, spec, files, opts.Charts); err != nil {
 		return nil, err
 	}
+	appendRepoTargets(spec, fy, opts.Targets)
+	applyOverrides(spec, opts.Overrides)
 	spec.Resources, err = toResources(files, opts.Compress)
 	if err != nil {
 		return nil, err

@@ -219,6 +219,10 @@ func TestTargets(t *testing.T) {
 			fleetYAML:   "overrideTargets:\n- name: o\n  clusterName: c1\n- clusterName: c2\n",
 			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
 			wantTargets: []string{"o", ""}, wantRestrictions: []string{"o", ""}},
+		{name: "fleet.yaml's own targetRestrictions come first, as Fleet keeps them",
+			fleetYAML:   "targetRestrictions:\n- name: mine\n  clusterName: c\n",
+			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
+			wantTargets: []string{"all"}, wantRestrictions: []string{"mine", "all"}},
 		{name: "an empty overrideTargets drops the GitRepo targets",
 			fleetYAML:   "overrideTargets: []\n",
 			file:        GitRepoTargets([]v1alpha1.GitTarget{{Name: "all", ClusterGroup: "g"}}),
@@ -242,6 +246,23 @@ func TestTargets(t *testing.T) {
 				t.Errorf("targets = %q restrictions = %q, want %q %q", gotT, gotR, tt.wantTargets, tt.wantRestrictions)
 			}
 		})
+	}
+}
+
+// TestRootChartPropertiesReachOnlyFleetYAMLTargets: as Fleet, the root helm chart, repo and version
+// are copied into fleet.yaml's own targets that set helm options, before the targets file's are
+// appended; those keep what they had.
+func TestRootChartPropertiesReachOnlyFleetYAMLTargets(t *testing.T) {
+	root := writeTree(t, map[string]string{"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		"fleet.yaml": "helm:\n  chart: .\n  version: 0.1.0\ntargetCustomizations:\n- name: dev\n  clusterName: d\n  helm:\n    values: {a: 1}\n"})
+	file := &TargetsFile{Targets: []v1alpha1.BundleTarget{{Name: "f", ClusterName: "x",
+		BundleDeploymentOptions: v1alpha1.BundleDeploymentOptions{Helm: &v1alpha1.HelmOptions{ReleaseName: "r"}}}}}
+	b := readAll(t, root, Options{Targets: file})[0].Bundle
+	if h := b.Spec.Targets[0].Helm; h.Chart != "." || h.Version != "0.1.0" {
+		t.Errorf("the customization's helm options %+v, want the root chart and version", h)
+	}
+	if h := b.Spec.Targets[1].Helm; h.Chart != "" || h.Version != "" || h.ReleaseName != "r" {
+		t.Errorf("the file target's helm options %+v, want them as given", h)
 	}
 }
 

@@ -29,38 +29,43 @@ func GitRepoTargets(targets []v1alpha1.GitTarget) *TargetsFile {
 	return f
 }
 
-// buildTargets assembles spec.targets and spec.targetRestrictions as Fleet's bundle reader does:
-// fleet.yaml targets, then targetCustomizations, unnamed ones called target000, target001, … by
-// position; then overrideTargets (as targets and restrictions) when fleet.yaml has the key, else
-// the targets and restrictions of the targets file. Only the first two are named: the others keep
-// the names they were given, empty included. With no target at all the default target
-// {name: default, clusterGroup: default} is used.
-func buildTargets(fy *FleetYAML, file *TargetsFile) ([]v1alpha1.BundleTarget, []v1alpha1.BundleTargetRestriction) {
+// ownTargets are the targets of fleet.yaml itself, as Fleet's bundle reader takes them before it
+// reads the resources: `targets`, then `targetCustomizations`, unnamed ones called target000,
+// target001, … by position. Their helm options get the root chart properties and their charts
+// are fetched; those of the targets appended later (appendRepoTargets) are not, as in Fleet.
+func ownTargets(fy *FleetYAML) []v1alpha1.BundleTarget {
 	targets := append(append([]v1alpha1.BundleTarget(nil), fy.Targets...), fy.TargetCustomizations...)
 	for i := range targets {
 		if targets[i].Name == "" {
 			targets[i].Name = fmt.Sprintf("target%03d", i)
 		}
 	}
-	var restrictions []v1alpha1.BundleTargetRestriction
+	return targets
+}
+
+// appendRepoTargets appends to the bundle's targets and restrictions (fleet.yaml's
+// `targetRestrictions`, if any) the GitRepo's: overrideTargets (as targets and restrictions) when
+// fleet.yaml has the key, else the targets and restrictions of the targets file, keeping the
+// names they were given, empty included. With no target at all the default target
+// {name: default, clusterGroup: default} is used.
+func appendRepoTargets(spec *v1alpha1.BundleSpec, fy *FleetYAML, file *TargetsFile) {
 	switch {
 	case fy.OverrideTargets != nil:
 		for _, t := range fy.OverrideTargets {
-			targets = append(targets, bundleTarget(t))
-			restrictions = append(restrictions, restriction(t))
+			spec.Targets = append(spec.Targets, bundleTarget(t))
+			spec.TargetRestrictions = append(spec.TargetRestrictions, restriction(t))
 		}
 	case file != nil:
 		for i := range file.Targets {
-			targets = append(targets, *file.Targets[i].DeepCopy())
+			spec.Targets = append(spec.Targets, *file.Targets[i].DeepCopy())
 		}
 		for i := range file.TargetRestrictions {
-			restrictions = append(restrictions, *file.TargetRestrictions[i].DeepCopy())
+			spec.TargetRestrictions = append(spec.TargetRestrictions, *file.TargetRestrictions[i].DeepCopy())
 		}
 	}
-	if len(targets) == 0 {
-		targets = []v1alpha1.BundleTarget{{Name: v1alpha1.DefaultTargetName, ClusterGroup: v1alpha1.DefaultClusterGroup}}
+	if len(spec.Targets) == 0 {
+		spec.Targets = []v1alpha1.BundleTarget{{Name: v1alpha1.DefaultTargetName, ClusterGroup: v1alpha1.DefaultClusterGroup}}
 	}
-	return targets, restrictions
 }
 
 func bundleTarget(t v1alpha1.GitTarget) v1alpha1.BundleTarget {

@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -122,8 +123,12 @@ func runApply(ctx context.Context, cfg Config, g *globalFlags, f *applyFlags, na
 		opts.Paths = []string{cfg.abs(".")}
 	}
 	if f.targetsFile != "" {
-		if opts.Targets, err = readTargetsFile(cfg.abs(f.targetsFile)); err != nil {
+		var warning string
+		if opts.Targets, warning, err = readTargetsFile(cfg.abs(f.targetsFile)); err != nil {
 			return err
+		}
+		if warning != "" {
+			fmt.Fprintf(cfg.Err, "warning: %s: %s\n", f.targetsFile, warning)
 		}
 	}
 	results, err := bundlereader.Read(ctx, opts)
@@ -206,20 +211,50 @@ func pruneRepoBundles(ctx context.Context, cfg Config, cs versioned.Interface, n
 // readTargetsFile reads a targets file: Fleet's shape, the one its GitRepo controller writes
 // ({targets: [...], targetRestrictions: [...]}, keys of a BundleSpec of which only these two are
 // used), or a YAML list of GitRepo targets, which becomes what a GitRepo with those targets writes.
-func readTargetsFile(path string) (*bundlereader.TargetsFile, error) {
+// An empty file adds nothing, as in Fleet. Keys our types do not know are ignored, as Fleet
+// ignores them, with a warning naming them.
+func readTargetsFile(path string) (file *bundlereader.TargetsFile, warning string, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	var list []v1alpha1.GitTarget
-	if err := yaml.UnmarshalStrict(data, &list); err == nil {
-		return bundlereader.GitRepoTargets(list), nil
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	js = bytes.TrimSpace(js)
+	if len(js) == 0 || string(js) == "null" {
+		return &bundlereader.TargetsFile{}, "", nil
+	}
+	if js[0] == '[' {
+		var list []v1alpha1.GitTarget
+		if warning, err = decodeLenient(js, &list); err != nil {
+			return nil, "", fmt.Errorf("%s: a list of GitRepo targets: %w", path, err)
+		}
+		return bundlereader.GitRepoTargets(list), warning, nil
 	}
 	var spec v1alpha1.BundleSpec
-	if err := yaml.UnmarshalStrict(data, &spec); err != nil {
-		return nil, fmt.Errorf("%s: expected {targets: [...], targetRestrictions: [...]} or a list of GitRepo targets: %w", path, err)
+	if warning, err = decodeLenient(js, &spec); err != nil {
+		return nil, "", fmt.Errorf("%s: expected {targets: [...], targetRestrictions: [...]} or a list of GitRepo targets: %w", path, err)
 	}
-	return &bundlereader.TargetsFile{Targets: spec.Targets, TargetRestrictions: spec.TargetRestrictions}, nil
+	return &bundlereader.TargetsFile{Targets: spec.Targets, TargetRestrictions: spec.TargetRestrictions}, warning, nil
+}
+
+// decodeLenient decodes JSON into v case-sensitively, as the API does; unknown and duplicate
+// fields are not errors but are reported in the warning.
+func decodeLenient(js []byte, v any) (warning string, err error) {
+	strictErrs, err := sigsjson.UnmarshalStrict(js, v, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
+	if err != nil {
+		return "", err
+	}
+	msgs := make([]string, 0, len(strictErrs))
+	for _, e := range strictErrs {
+		msgs = append(msgs, e.Error())
+	}
+	if len(msgs) > 0 {
+		warning = strings.Join(msgs, "; ") + " (ignored)"
+	}
+	return warning, nil
 }
 
 // credentials are the chart credentials the flags give (nil: none). As in the controller, they are

@@ -1,7 +1,6 @@
 package fleetcli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -70,24 +69,24 @@ func runDeploy(ctx context.Context, cfg Config, f *deployFlags) error {
 		}
 		return bds[i].Name < bds[j].Name
 	})
-	var buf bytes.Buffer
+	var all []render.Object
 	for _, bd := range bds {
 		id, _, _ := strings.Cut(bd.Spec.DeploymentID, ":")
 		res, ok := resources[id]
 		if !ok {
 			return fmt.Errorf("bundle deployment %s/%s: content %s not found in %s", bd.Namespace, bd.Name, id, f.input)
 		}
-		objs, err := render.Render(ctx, render.Input{Name: bd.Name, Resources: res, Options: bd.Spec.Options},
-			render.Config{AgentNamespace: f.agentNamespace, KubeVersion: f.kubeVersion})
+		objs, err := render.Render(ctx, render.Input{Name: bd.Name, Resources: res, Options: bd.Spec.Options,
+			Commit: bd.Labels[v1alpha1.CommitLabel]}, render.Config{AgentNamespace: f.agentNamespace, KubeVersion: f.kubeVersion})
 		if err != nil {
 			return fmt.Errorf("bundle deployment %s/%s: %w", bd.Namespace, bd.Name, err)
 		}
-		data, err := render.ToYAML(objs)
-		if err != nil {
-			return err
-		}
-		buf.Write(data)
+		all = append(all, objs...)
 	}
-	_, err = cfg.Out.Write(buf.Bytes())
+	data, err := render.ToYAML(all)
+	if err != nil {
+		return err
+	}
+	_, err = cfg.Out.Write(data)
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -160,6 +162,17 @@ metadata: {name: c-none, namespace: fleet-default}
 	}
 	if strings.Count(out, "kind: ConfigMap") != 2 || !strings.Contains(out, "env: dev") || !strings.Contains(out, "env: base") {
 		t.Errorf("deploy output:\n%s", out)
+	}
+	// The output of several BundleDeployments is one stream of well-formed documents.
+	docs := strings.Split(out, "\n---\n")
+	if len(docs) != 2 {
+		t.Fatalf("deploy output has %d documents, want 2:\n%s", len(docs), out)
+	}
+	for _, doc := range docs {
+		var obj map[string]any
+		if err := yaml.UnmarshalStrict([]byte(doc), &obj); err != nil || obj["kind"] != "ConfigMap" {
+			t.Errorf("document %q: %v", doc, err)
+		}
 	}
 	if _, _, err := runCLI(t, dir, "deploy", "-i", "bd.yaml"); err == nil || !strings.Contains(err.Error(), "--dry-run") {
 		t.Errorf("deploy without --dry-run: %v", err)

@@ -23,6 +23,7 @@ type testFlags struct {
 	name        string
 	labels      []string
 	groupLabels []string
+	target      string
 	kubeVersion string
 }
 
@@ -32,8 +33,10 @@ func newTestCommand(cfg Config, g *globalFlags) *cobra.Command {
 		Use:   "test [flags] [PATH]",
 		Short: "Render the bundle in PATH (default .) for a synthetic cluster",
 		Long: `Build the bundle of PATH (default ".") as fleet apply would, match it against a synthetic cluster
-with the given name, labels and group (no flags: a cluster in the group "default"), and print the
-objects an agent would install there, as YAML documents. The matched target is printed on stderr
+with the given name, labels and group (without -g, -l, -L or -t: a cluster in the group "default"),
+or take the target named by -t, and print the objects an agent would install there, as YAML
+documents cleaned as Fleet's CLI cleans them (metadata keeps name, generateName, namespace, labels
+and annotations, without kubectl.kubernetes.io/ keys; no status; no empty spec). The matched target is printed on stderr
 ("# Matched: NAME"), as Fleet does. Sub-directories that are bundles of their own are not part of
 the bundle of PATH; a PATH without resources of its own renders nothing.`,
 		Args: cobra.MaximumNArgs(1),
@@ -51,6 +54,7 @@ the bundle of PATH; a PATH without resources of its own renders nothing.`,
 	fl.StringVarP(&f.name, "name", "N", "", "name of the synthetic cluster")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "label (k=v) of the synthetic cluster; repeatable")
 	fl.StringArrayVarP(&f.groupLabels, "group-label", "L", nil, "label (k=v) of the synthetic cluster's group; repeatable")
+	fl.StringVarP(&f.target, "target", "t", "", "use this target of the bundle, matching or not")
 	fl.StringVar(&f.kubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version charts are rendered for")
 	return cmd
 }
@@ -75,7 +79,7 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	}
 	b := root.Bundle
 	group := f.group
-	if group == "" && f.name == "" && len(labels) == 0 && len(groupLabels) == 0 {
+	if group == "" && len(labels) == 0 && len(groupLabels) == 0 && f.target == "" {
 		group = v1alpha1.DefaultClusterGroup
 	}
 	var groups []target.Group
@@ -87,11 +91,19 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	if err != nil {
 		return err
 	}
-	t, err := cb.Match(cluster, groups)
+	var t *target.Target
+	if f.target != "" {
+		t, err = cb.ForTarget(f.target, cluster)
+	} else {
+		t, err = cb.Match(cluster, groups)
+	}
 	if err != nil {
 		return inOptionsFile(root, err)
 	}
-	if t == nil {
+	switch {
+	case t == nil && f.target != "":
+		return fmt.Errorf("bundle %s: no target named %q", b.Name, f.target)
+	case t == nil:
 		return fmt.Errorf("bundle %s: no target matches the cluster (name %q, labels %v, group %q)", b.Name, f.name, labels, group)
 	}
 	// As Fleet's: the match on stderr, so that stdout holds only the objects.
@@ -101,6 +113,9 @@ func runTest(ctx context.Context, cfg Config, g *globalFlags, f *testFlags, dir 
 	objs, err := render.Render(ctx, render.Input{Name: b.Name, Resources: b.Spec.Resources, Options: t.Options},
 		render.Config{KubeVersion: f.kubeVersion})
 	if err != nil {
+		return err
+	}
+	if objs, err = exportObjects(objs); err != nil {
 		return err
 	}
 	data, err := render.ToYAML(objs)

@@ -133,8 +133,75 @@ func TestApplyTargetsFileAsFleet(t *testing.T) {
 	if strings.Join(ts, ",") != "" || strings.Join(rs, ",") != "" || len(ts) != 1 || len(rs) != 1 {
 		t.Errorf("repo-override targets %q restrictions %q, want one unnamed of each", ts, rs)
 	}
-	if _, _, err := runCLI(t, writeTree(t, map[string]string{"t.yaml": "targets: [{clustrName: x}]\n", "cm.yaml": cm}),
-		"apply", "--targets-file", "t.yaml", "-o", "-", "x"); err == nil || !strings.Contains(err.Error(), "t.yaml") || !strings.Contains(err.Error(), "clustrName") {
-		t.Errorf("a misspelt key in the targets file: %v", err)
+	for _, tt := range []struct{ file, want string }{
+		{"targets: [{clustrName: x}]\n", `unknown field "targets[0].clustrName"`},
+		{"- clustrName: x\n", `unknown field "[0].clustrName"`},
+	} {
+		_, errOut, err := runCLI(t, writeTree(t, map[string]string{"t.yaml": tt.file, "cm.yaml": cm}), "apply", "--targets-file", "t.yaml", "-o", "-", "x")
+		if err != nil || !strings.Contains(errOut, "warning: t.yaml: ") || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%q: err %v, stderr %q; want a warning naming %s (ignored, as Fleet ignores it)", tt.file, err, errOut, tt.want)
+		}
+	}
+	out, _, err = runCLI(t, writeTree(t, map[string]string{"t.yaml": "", "cm.yaml": cm}), "apply", "--targets-file", "t.yaml", "-o", "-", "x")
+	if err != nil || strings.Contains(out, "targetRestrictions") || !strings.Contains(out, "clusterGroup: default") {
+		t.Errorf("an empty targets file adds nothing (the default target, no restrictions): %v\n%s", err, out)
+	}
+	if _, _, err := runCLI(t, writeTree(t, map[string]string{"t.yaml": "targets: {a: 1}\n", "cm.yaml": cm}),
+		"apply", "--targets-file", "t.yaml", "-o", "-", "x"); err == nil || !strings.Contains(err.Error(), "t.yaml: expected {targets") {
+		t.Errorf("a targets file of the wrong shape: %v", err)
+	}
+}
+
+// TestFleetTestClusterAndTarget: as Fleet's `fleet test`, a cluster name alone still puts the
+// synthetic cluster in the group "default", and -t takes a target by name, matching or not.
+func TestFleetTestClusterAndTarget(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.yaml": cm,
+		"fleet.yaml": "targetCustomizations:\n- name: edge\n  clusterSelector: {matchLabels: {env: edge}}\n  namespace: edge-ns\n" +
+			"- name: all\n  clusterGroup: default\n"})
+	_, errOut, err := runCLI(t, dir, "test", "-N", "c1")
+	if err != nil || errOut != "# Matched: all\n" {
+		t.Errorf("-N alone: %v, stderr %q; want the default group's target", err, errOut)
+	}
+	out, errOut, err := runCLI(t, dir, "test", "-t", "edge")
+	if err != nil || errOut != "# Matched: edge\n" || !strings.Contains(out, "namespace: edge-ns") {
+		t.Errorf("-t edge: %v, stderr %q, stdout:\n%s", err, errOut, out)
+	}
+	if _, _, err := runCLI(t, dir, "test", "-t", "nope"); err == nil || !strings.Contains(err.Error(), `no target named "nope"`) {
+		t.Errorf("-t of a missing target: %v", err)
+	}
+}
+
+// TestFleetTestExportsAsFleet: objects are cleaned as Fleet's CLI prints them.
+func TestFleetTestExportsAsFleet(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+  finalizers: [x]
+  uid: "1"
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: "{}"
+    keep: "yes"
+status: {phase: done}
+spec: {}
+data: {a: b}
+`})
+	out, _, err := runCLI(t, dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(out), &obj); err != nil {
+		t.Fatal(err)
+	}
+	md := obj["metadata"].(map[string]any)
+	ann := md["annotations"].(map[string]any)
+	if _, ok := obj["status"]; ok || obj["spec"] != nil || md["finalizers"] != nil || md["uid"] != nil ||
+		ann["keep"] != "yes" || ann["kubectl.kubernetes.io/last-applied-configuration"] != nil || obj["data"] == nil {
+		t.Errorf("exported object:\n%s", out)
+	}
+	dir = writeTree(t, map[string]string{"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {labels: {a: b}}\n"})
+	if _, _, err := runCLI(t, dir, "test"); err == nil || !strings.Contains(err.Error(), "a.yaml: v1 ConfigMap: an object needs a name") {
+		t.Errorf("an object without a name: %v", err)
 	}
 }

@@ -21,19 +21,28 @@ type wireManifest struct {
 }
 
 // ID returns the manifest ID of a list of bundle resources:
-// ("s-" + hex(sha256(json({"resources": resources}))))[:63].
+// ("s-" + hex(sha256(json({"resources": resources}) + "\n")))[:63]. The newline is Fleet's: it
+// hashes what a json.Encoder writes, so the IDs (Content names, deployment IDs) are Fleet's.
 func ID(resources []v1alpha1.BundleResource) (string, error) {
-	data, err := json.Marshal(wireManifest{Resources: resources})
+	sum, err := encodedSum(wireManifest{Resources: resources})
 	if err != nil {
 		return "", fmt.Errorf("manifest ID: encoding resources: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	id := manifestIDPrefix + hex.EncodeToString(sum[:])
+	id := manifestIDPrefix + sum
 	return id[:maxIDLen], nil
 }
 
-// OptionsHash returns hex(sha256(json(opts))) with Diff and CorrectDrift cleared, as Fleet does, so
-// a change of the drift settings alone does not create a new deployment.
+// encodedSum is hex(sha256) of v as a json.Encoder writes it (a trailing newline), as Fleet hashes.
+func encodedSum(v any) (string, error) {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(v); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// OptionsHash returns hex(sha256(json(opts) + "\n")) with Diff and CorrectDrift cleared, as Fleet
+// does, so a change of the drift settings alone does not create a new deployment.
 func OptionsHash(opts *v1alpha1.BundleDeploymentOptions) (string, error) {
 	o := v1alpha1.BundleDeploymentOptions{}
 	if opts != nil {
@@ -41,12 +50,11 @@ func OptionsHash(opts *v1alpha1.BundleDeploymentOptions) (string, error) {
 	}
 	o.Diff = nil
 	o.CorrectDrift = nil
-	data, err := json.Marshal(o)
+	sum, err := encodedSum(&o)
 	if err != nil {
 		return "", fmt.Errorf("options hash: encoding options: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return sum, nil
 }
 
 // DeploymentID returns manifestID + ":" + OptionsHash(opts).

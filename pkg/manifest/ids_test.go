@@ -25,10 +25,23 @@ func TestID(t *testing.T) {
 	if !strings.HasPrefix(idA, "s-") || len(idA) != 63 {
 		t.Errorf("ID %q: want prefix s- and 63 characters", idA)
 	}
-	// sha256(`{"resources":[{"name":"a.yaml","content":"x: 1\n"}]}`), computed with sha256sum.
-	want := ("s-82185681eff4749701eace9b77afff868b065e210818b5f94d585de6f5a5ec7a")[:63]
+	// sha256 of `{"resources":[{"name":"a.yaml","content":"x: 1\n"}]}` and a newline, as Fleet's
+	// json.Encoder writes it, computed with printf … | sha256sum.
+	want := ("s-20cc81bbcc13f766848bdc5027b5740c7824ae6051d5295c337e8e6804cf4b91")[:63]
 	if idA != want {
 		t.Errorf("ID = %q, want %q", idA, want)
+	}
+}
+
+func TestOptionsHashIsFleets(t *testing.T) {
+	got, err := OptionsHash(&v1alpha1.BundleDeploymentOptions{DefaultNamespace: "ns"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// printf '{"defaultNamespace":"ns","ignore":{}}\n' | sha256sum: Fleet hashes what a json.Encoder
+	// writes, newline included.
+	if want := "477bfde2e2e574105271b1e2741552ed16552f955c93443e1b73e77ac1621d81"; got != want {
+		t.Errorf("options hash %s, want %s", got, want)
 	}
 }
 

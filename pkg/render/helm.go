@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/releaseutil"
@@ -20,6 +21,19 @@ import (
 // would, and returns its objects (CRDs of crds/ first, then templates in Helm's install order;
 // hooks are not part of the result).
 func renderChart(ctx context.Context, files map[string][]byte, chartDir, name string, opts *v1alpha1.BundleDeploymentOptions, cfg Config) ([]Object, error) {
+	ch, err := loadChart(files, chartDir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: loading chart: %w", chartFile(chartDir, "Chart.yaml"), err)
+	}
+	objs, err := runHelm(ctx, ch, name, opts, cfg, chartFile(chartDir, "templates"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: rendering chart %s: %w", chartFile(chartDir, "Chart.yaml"), ch.Name(), err)
+	}
+	return objs, nil
+}
+
+// loadChart loads the chart whose files are under chartDir.
+func loadChart(files map[string][]byte, chartDir string) (*chart.Chart, error) {
 	prefix := ""
 	if chartDir != "." {
 		prefix = chartDir + "/"
@@ -31,10 +45,11 @@ func renderChart(ctx context.Context, files map[string][]byte, chartDir, name st
 		}
 	}
 	sort.Slice(bf, func(i, j int) bool { return bf[i].Name < bf[j].Name })
-	ch, err := loader.LoadFiles(bf)
-	if err != nil {
-		return nil, fmt.Errorf("%s: loading chart: %w", chartFile(chartDir, "Chart.yaml"), err)
-	}
+	return loader.LoadFiles(bf)
+}
+
+// runHelm renders a loaded chart; sourceFallback names objects whose manifest has no "# Source:".
+func runHelm(ctx context.Context, ch *chart.Chart, name string, opts *v1alpha1.BundleDeploymentOptions, cfg Config, sourceFallback string) ([]Object, error) {
 	h := opts.Helm
 	if h == nil {
 		h = &v1alpha1.HelmOptions{}
@@ -54,7 +69,7 @@ func renderChart(ctx context.Context, files map[string][]byte, chartDir, name st
 	inst.IncludeCRDs = true
 	inst.KubeVersion = kubeVersion
 	inst.ReleaseName = releaseName(name, h)
-	inst.Namespace = releaseNamespace(opts)
+	inst.Namespace = releaseNamespace(opts, cfg)
 	inst.SkipSchemaValidation = h.SkipSchemaValidation
 	inst.EnableDNS = !h.DisableDNS
 	var vals map[string]any
@@ -63,7 +78,7 @@ func renderChart(ctx context.Context, files map[string][]byte, chartDir, name st
 	}
 	rel, err := inst.RunWithContext(ctx, ch, vals)
 	if err != nil {
-		return nil, fmt.Errorf("%s: rendering chart %s: %w", chartFile(chartDir, "Chart.yaml"), ch.Name(), err)
+		return nil, err
 	}
 	docs := releaseutil.SplitManifests(rel.Manifest)
 	keys := make([]string, 0, len(docs))
@@ -73,8 +88,7 @@ func renderChart(ctx context.Context, files map[string][]byte, chartDir, name st
 	sort.Slice(keys, func(i, j int) bool { return manifestIndex(keys[i]) < manifestIndex(keys[j]) })
 	var out []Object
 	for _, k := range keys {
-		src := sourceOf(docs[k], chartFile(chartDir, "templates"))
-		objs, err := parseObjects(src, []byte(docs[k]), kindlessIsError)
+		objs, err := parseObjects(sourceOf(docs[k], sourceFallback), []byte(docs[k]), kindlessIsError)
 		if err != nil {
 			return nil, err
 		}
@@ -98,15 +112,16 @@ func releaseName(name string, h *v1alpha1.HelmOptions) string {
 	return manifest.HelmReleaseName(name)
 }
 
-// releaseNamespace is the forced namespace, else defaultNamespace, else "default".
-func releaseNamespace(opts *v1alpha1.BundleDeploymentOptions) string {
+// releaseNamespace is the forced namespace, else defaultNamespace, else the agent's default
+// namespace (Config.DefaultNamespace), as Fleet's getOpts.
+func releaseNamespace(opts *v1alpha1.BundleDeploymentOptions, cfg Config) string {
 	switch {
 	case opts.TargetNamespace != "":
 		return opts.TargetNamespace
 	case opts.DefaultNamespace != "":
 		return opts.DefaultNamespace
 	}
-	return "default"
+	return cfg.DefaultNamespace
 }
 
 func manifestIndex(k string) int {

@@ -19,9 +19,10 @@ type Object struct {
 	Source string
 }
 
-// isManifestFile reports whether a raw-YAML bundle file holds objects.
+// isManifestFile reports whether a raw-YAML bundle file holds objects: a .yaml, .yml or .json
+// suffix, matched case-sensitively as Fleet does.
 func isManifestFile(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
+	switch path.Ext(name) {
 	case ".yaml", ".yml", ".json":
 		return true
 	}
@@ -34,14 +35,15 @@ type kindless int
 const (
 	// kindlessIsError fails: Helm and kustomize output must be objects.
 	kindlessIsError kindless = iota
-	// kindlessSkipped skips the document, as Fleet skips raw-YAML files that are not objects (a
-	// stray values.yaml, a kustomize fragment). Fleet skips the whole file; here only the document.
+	// kindlessSkipped skips documents (and List items) without a kind or an apiVersion, as Fleet
+	// skips raw-YAML content that is not objects (a stray values.yaml, a kustomize fragment). Fleet
+	// skips the whole file when a document has no kind; here only that document.
 	kindlessSkipped
 )
 
 // parseObjects decodes every non-empty YAML/JSON document of data into objects; source names the
-// file in errors, which carry the line of the offending document. A document with a kind but no
-// apiVersion is always an error.
+// file in errors, which carry the line of the offending document. List items without a kind or
+// apiVersion get the list's (its kind without "List"), as the unstructured decoder does.
 func parseObjects(source string, data []byte, noKind kindless) ([]Object, error) {
 	var out []Object
 	r := utilyaml.NewYAMLReader(bufioReader(data))
@@ -67,25 +69,39 @@ func parseObjects(source string, data []byte, noKind kindless) ([]Object, error)
 			continue
 		}
 		u := &unstructured.Unstructured{Object: obj}
-		if u.GetKind() == "" && noKind == kindlessSkipped {
-			continue
-		}
-		if u.GetKind() == "" || u.GetAPIVersion() == "" {
-			return nil, fmt.Errorf("%s:%d: document %d: apiVersion and kind are required", source, docLine, doc)
-		}
 		if kind := u.GetKind(); strings.HasSuffix(kind, "List") && u.IsList() {
 			list, err := u.ToList()
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: document %d: %w", source, docLine, doc, err)
 			}
 			for i := range list.Items {
-				out = append(out, Object{Unstructured: &list.Items[i], Source: source})
+				item := &list.Items[i]
+				if item.GetKind() == "" && item.GetAPIVersion() == "" {
+					item.SetKind(strings.TrimSuffix(kind, "List"))
+					item.SetAPIVersion(u.GetAPIVersion())
+				}
+				if !complete(item) {
+					if noKind == kindlessSkipped {
+						continue
+					}
+					return nil, fmt.Errorf("%s:%d: document %d: items[%d]: apiVersion and kind are required", source, docLine, doc, i)
+				}
+				out = append(out, Object{Unstructured: item, Source: source})
 			}
 			continue
+		}
+		if !complete(u) {
+			if noKind == kindlessSkipped {
+				continue
+			}
+			return nil, fmt.Errorf("%s:%d: document %d: apiVersion and kind are required", source, docLine, doc)
 		}
 		out = append(out, Object{Unstructured: u, Source: source})
 	}
 }
+
+// complete reports whether an object has a kind and an apiVersion.
+func complete(u *unstructured.Unstructured) bool { return u.GetKind() != "" && u.GetAPIVersion() != "" }
 
 func isEmptyDoc(raw []byte) bool {
 	for _, l := range bytes.Split(raw, []byte("\n")) {

@@ -65,9 +65,9 @@ func TestPostProcess(t *testing.T) {
 				}
 			}},
 		{name: "with the cluster's REST mapping, namespace forces namespaced objects",
-			files:  map[string]string{"a.yaml": strings.Replace(service, "name: frontend", "name: frontend\n  namespace: mine", 1)},
-			opts:   v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			mapper: clusterMapper(),
+			files: map[string]string{"a.yaml": strings.Replace(service, "name: frontend", "name: frontend\n  namespace: mine", 1)},
+			opts:  v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
+			cfg:   Config{Mapper: clusterMapper()},
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
 				if ns := objs[0].GetNamespace(); ns != "forced" {
@@ -77,17 +77,17 @@ func TestPostProcess(t *testing.T) {
 		{name: "with the cluster's REST mapping, namespace refuses a cluster-scoped object, naming the file",
 			files:   map[string]string{"a.yaml": service, "rbac/role.yaml": clusterRole},
 			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			mapper:  clusterMapper(),
+			cfg:     Config{Mapper: clusterMapper()},
 			wantErr: "rbac/role.yaml: invalid cluster scoped object [name=reader kind=ClusterRole apiVersion=rbac.authorization.k8s.io/v1]"},
 		{name: "with the cluster's REST mapping, a CRD is cluster-scoped",
 			files:   map[string]string{"crd.yaml": crd},
 			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			mapper:  clusterMapper(),
+			cfg:     Config{Mapper: clusterMapper()},
 			wantErr: "crd.yaml: invalid cluster scoped object [name=widgets.example.com kind=CustomResourceDefinition"},
 		{name: "with the cluster's REST mapping, a kind the cluster does not serve is an error",
 			files:   map[string]string{"w.yaml": widget},
 			opts:    v1alpha1.BundleDeploymentOptions{TargetNamespace: "forced"},
-			mapper:  clusterMapper(),
+			cfg:     Config{Mapper: clusterMapper()},
 			wantErr: "w.yaml: example.com/v1 Widget: no matches for kind"},
 		{name: "CRDs are kept unless deleteCRDResources",
 			files: map[string]string{"crd.yaml": crd, "w.yaml": widget},
@@ -148,8 +148,22 @@ func TestPostProcess(t *testing.T) {
 					t.Errorf("objects = %v, want only the Service", objs)
 				}
 			}},
-		{name: "a document with a kind needs an apiVersion",
-			files:   map[string]string{"cm.yaml": "kind: ConfigMap\nmetadata:\n  name: cm\n"},
-			wantErr: "cm.yaml:1: document 1: apiVersion and kind are required"},
+		{name: "a document with a kind but no apiVersion is skipped too, as Fleet",
+			files: map[string]string{"cm.yaml": "kind: ConfigMap\nmetadata:\n  name: cm\n", "svc.yaml": service},
+			check: func(t *testing.T, objs []Object) {
+				t.Helper()
+				if len(objs) != 1 || objs[0].GetKind() != "Service" {
+					t.Errorf("objects = %v", names(objs))
+				}
+			}},
+		{name: "List items get the list's kind and apiVersion; items still without one are skipped",
+			files: map[string]string{"l.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: a}\n" +
+				"---\napiVersion: v1\nkind: List\nitems:\n- metadata: {name: nokind}\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n"},
+			check: func(t *testing.T, objs []Object) {
+				t.Helper()
+				if got := names(objs); len(got) != 2 || got[0] != "ConfigMap/a" || got[1] != "Secret/s" || objs[0].GetAPIVersion() != "v1" {
+					t.Errorf("objects = %v", got)
+				}
+			}},
 	})
 }

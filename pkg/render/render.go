@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -28,6 +27,9 @@ type Input struct {
 	Resources []v1alpha1.BundleResource
 	// Options are the merged, pre-processed options of one cluster.
 	Options v1alpha1.BundleDeploymentOptions
+	// Commit is the git commit of the bundle (its fleet.cattle.io/commit label), "" if none. It
+	// names the version of the chart generated for a raw-YAML bundle's templates/, as in Fleet.
+	Commit string
 }
 
 // Config describes the agent the rendering is for.
@@ -36,6 +38,10 @@ type Config struct {
 	AgentNamespace string
 	// KubeVersion is the Kubernetes version charts see (.Capabilities.KubeVersion).
 	KubeVersion string
+	// DefaultNamespace is the release namespace (.Release.Namespace) of deployments whose options
+	// set none: the agent's default namespace; "" for fleet test and fleet deploy --dry-run, as
+	// Fleet's template path.
+	DefaultNamespace string
 	// Mapper is the target cluster's REST mapping. With it, `namespace` refuses cluster-scoped
 	// objects; without it (no cluster: fleet test, fleet deploy --dry-run) `namespace` is written
 	// into every object, as Fleet's template path does.
@@ -49,12 +55,9 @@ func Render(ctx context.Context, in Input, cfg Config) ([]Object, error) {
 		return nil, err
 	}
 	opts := in.Options.DeepCopy()
-	resources := in.Resources
-	if opts.YAML != nil && len(opts.YAML.Overlays) > 0 {
+	overlaid := opts.YAML != nil && len(opts.YAML.Overlays) > 0
+	if overlaid {
 		if files, err = ApplyOverlays(files, opts.YAML.Overlays); err != nil {
-			return nil, err
-		}
-		if resources, err = plainResources(files); err != nil {
 			return nil, err
 		}
 	}
@@ -77,37 +80,13 @@ func Render(ctx context.Context, in Input, cfg Config) ([]Object, error) {
 		return nil, err
 	} else if ran {
 		objs = kobjs
-	} else {
-		id, err := manifest.ID(resources)
-		if err != nil {
-			return nil, err
-		}
-		if objs, err = renderRawYAML(ctx, files, in.Name, id, opts, cfg); err != nil {
-			return nil, err
-		}
+	} else if objs, err = renderRawYAML(ctx, files, rawSource{in: &in, overlaid: overlaid}, opts, cfg); err != nil {
+		return nil, err
 	}
 	if err := postProcess(objs, opts, ObjectSetID(cfg.AgentNamespace, in.Name), cfg.Mapper); err != nil {
 		return nil, err
 	}
 	return objs, nil
-}
-
-// plainResources turns files back into uncompressed resources sorted by name.
-func plainResources(files map[string][]byte) ([]v1alpha1.BundleResource, error) {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]v1alpha1.BundleResource, 0, len(names))
-	for _, n := range names {
-		r, err := manifest.NewResource(n, files[n], false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 // findChart returns the directory of the chart to render: the bundle's own chart, or the chart

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -81,7 +80,8 @@ type renderCase struct {
 	name    string
 	files   map[string]string
 	opts    v1alpha1.BundleDeploymentOptions
-	mapper  meta.RESTMapper
+	cfg     Config
+	commit  string
 	check   func(t *testing.T, objs []Object)
 	wantErr string
 }
@@ -90,7 +90,7 @@ func runRenderCases(t *testing.T, cases []renderCase) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
-			objs, err := Render(context.Background(), Input{Name: "test", Resources: resources(t, tt.files), Options: tt.opts}, Config{Mapper: tt.mapper})
+			objs, err := Render(context.Background(), Input{Name: "test", Resources: resources(t, tt.files), Options: tt.opts, Commit: tt.commit}, tt.cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -14,7 +14,9 @@ type Target struct {
 	Cluster *v1alpha1.Cluster
 	// TargetName is the name of the bundle target that selected the cluster.
 	TargetName string
-	// Customizations are the names of the targets merged into Options, in merge order.
+	// Customizations are the names of the targets whose options were merged into Options, in merge
+	// order: FirstMatch, the first matching customization, else the selecting target; AllMatches,
+	// the selecting target then every matching customization.
 	Customizations []string
 	// Options are the bundle options merged with the customizations, values pre-processed.
 	Options v1alpha1.BundleDeploymentOptions
@@ -54,10 +56,10 @@ func NewBundle(b *v1alpha1.Bundle) (*Bundle, error) {
 		cb.restrictions = append(cb.restrictions, m)
 	}
 	// Position-based, as Fleet's determineIsCustomization: the GitRepo targets come last and are
-	// also the restrictions.
-	cb.customizations = len(b.Spec.Targets) - len(b.Spec.TargetRestrictions)
-	if cb.customizations < 0 {
-		cb.customizations = 0
+	// also the restrictions. A Bundle without restrictions (fleet apply without a targets file,
+	// HelmOps) has no customizations: every entry is a target.
+	if len(b.Spec.TargetRestrictions) > 0 {
+		cb.customizations = max(len(b.Spec.Targets)-len(b.Spec.TargetRestrictions), 0)
 	}
 	return cb, nil
 }
@@ -80,47 +82,66 @@ func (b *Bundle) allowed(c ClusterInfo) bool {
 	return false
 }
 
-// Match returns the target for one cluster, or nil when the bundle does not deploy to it (no
-// target matches, a restriction forbids it, or doNotDeploy applies).
+// Match returns the target for one cluster, or nil when the bundle does not deploy to it, as
+// Fleet's target builder: the first target (customizations excluded) that matches the cluster and
+// that a restriction allows selects it, unless it says doNotDeploy. Its options are then
+// customized: FirstMatch replaces them by those of the first matching customization; AllMatches
+// merges every matching customization onto them, in order. A matching customization with
+// doNotDeploy skips the cluster. The result is merged onto the Bundle's options.
 func (b *Bundle) Match(cluster *v1alpha1.Cluster, groups []Group) (*Target, error) {
 	ci := ClusterInfo{Name: cluster.Name, Labels: cluster.Labels, Groups: groups}
 	matched := -1
-	for i, m := range b.targets {
-		if m.Match(ci) && b.allowed(ci) {
+	for i := b.customizations; i < len(b.targets); i++ {
+		if b.targets[i].Match(ci) && b.allowed(ci) {
 			matched = i
 			break
 		}
 	}
-	if matched < 0 {
+	spec := &b.bundle.Spec
+	if matched < 0 || spec.Targets[matched].DoNotDeploy {
 		return nil, nil
 	}
-	spec := &b.bundle.Spec
 	t := &Target{Cluster: cluster, TargetName: spec.Targets[matched].Name}
-	opts := spec.BundleDeploymentOptions.DeepCopy()
-	if spec.TargetCustomizationMode == v1alpha1.TargetCustomizationAllMatches {
-		if matched >= b.customizations {
-			merged := Merge(opts, &spec.Targets[matched].BundleDeploymentOptions)
-			opts = &merged
+	custom := spec.Targets[matched].BundleDeploymentOptions.DeepCopy()
+	names := []string{spec.Targets[matched].Name}
+	for i := 0; i < b.customizations; i++ {
+		if !b.targets[i].Match(ci) {
+			continue
 		}
-		for i := 0; i < b.customizations; i++ {
-			if !b.targets[i].Match(ci) {
-				continue
-			}
-			if spec.Targets[i].DoNotDeploy {
-				return nil, nil
-			}
-			merged := Merge(opts, &spec.Targets[i].BundleDeploymentOptions)
-			opts = &merged
-			t.Customizations = append(t.Customizations, spec.Targets[i].Name)
-		}
-	} else {
-		if spec.Targets[matched].DoNotDeploy {
+		c := &spec.Targets[i]
+		if c.DoNotDeploy {
 			return nil, nil
 		}
-		merged := Merge(opts, &spec.Targets[matched].BundleDeploymentOptions)
-		opts = &merged
-		t.Customizations = []string{spec.Targets[matched].Name}
+		if spec.TargetCustomizationMode != v1alpha1.TargetCustomizationAllMatches {
+			custom, names = c.BundleDeploymentOptions.DeepCopy(), []string{c.Name}
+			break
+		}
+		merged := Merge(custom, &c.BundleDeploymentOptions)
+		custom, names = &merged, append(names, c.Name)
 	}
+	t.Customizations = names
+	return b.finish(t, custom)
+}
+
+// ForTarget returns what the bundle's target of that name gives the cluster, whether or not it
+// matches (Fleet's `fleet test -t`): its options merged onto the Bundle's, values pre-processed
+// for the cluster. It is nil when the bundle has no such target.
+func (b *Bundle) ForTarget(name string, cluster *v1alpha1.Cluster) (*Target, error) {
+	for i := range b.bundle.Spec.Targets {
+		if tg := &b.bundle.Spec.Targets[i]; tg.Name == name {
+			t := &Target{Cluster: cluster, TargetName: name, Customizations: []string{name}}
+			return b.finish(t, tg.BundleDeploymentOptions.DeepCopy())
+		}
+	}
+	return nil, nil
+}
+
+// finish merges custom onto the Bundle's options, pre-processes the values for t's cluster and
+// computes the deployment ID.
+func (b *Bundle) finish(t *Target, custom *v1alpha1.BundleDeploymentOptions) (*Target, error) {
+	cluster := t.Cluster
+	merged := Merge(&b.bundle.Spec.BundleDeploymentOptions, custom)
+	opts := &merged
 	if opts.Helm != nil {
 		values, err := ProcessValues(opts.Helm, NewTemplateContext(cluster))
 		if err != nil {

@@ -89,7 +89,7 @@ func TestMatchRules(t *testing.T) {
 				custom("second", sel("env", "dev"), "ns2", values("b", int64(2))),
 				allTarget}, all),
 			cluster: cluster("c1", "env", "dev"),
-			want:    want{deployed: true, target: "first", customizations: []string{"first"}, namespace: "ns1", values: map[string]any{"replicas": int64(1), "a": int64(1)}}},
+			want:    want{deployed: true, target: "all", customizations: []string{"first"}, namespace: "ns1", values: map[string]any{"replicas": int64(1), "a": int64(1)}}},
 		{name: "AllMatches: every matching customization in order",
 			b: bundle(v1alpha1.TargetCustomizationAllMatches, []v1alpha1.BundleTarget{
 				custom("first", sel("env", "dev"), "ns1", values("a", int64(1))),
@@ -97,7 +97,7 @@ func TestMatchRules(t *testing.T) {
 				custom("second", sel("env", "dev"), "ns2", values("b", int64(2))),
 				allTarget}, all),
 			cluster: cluster("c1", "env", "dev"),
-			want: want{deployed: true, target: "first", customizations: []string{"first", "second"}, namespace: "ns2",
+			want: want{deployed: true, target: "all", customizations: []string{"all", "first", "second"}, namespace: "ns2",
 				values: map[string]any{"replicas": int64(1), "a": int64(1), "b": int64(2)}}},
 		{name: "restrictions: customization does not add clusters",
 			b:       bundle("", []v1alpha1.BundleTarget{custom("prod", sel("env", "prod"), "p", nil), devOnlyTarget}, devOnly),
@@ -122,6 +122,18 @@ func TestMatchRules(t *testing.T) {
 			b:       bundle("", []v1alpha1.BundleTarget{{Name: "byname", ClusterName: "pretty"}}),
 			cluster: cluster("c-xyz", v1alpha1.ClusterDisplayNameLabel, "pretty"),
 			want:    want{deployed: true, target: "byname", customizations: []string{"byname"}, namespace: "root"}},
+		{name: "restrictions: a customization never selects, even where a restriction allows the cluster",
+			b: bundle("", []v1alpha1.BundleTarget{custom("dev", sel("env", "dev"), "d", nil), {Name: "a", ClusterGroup: "a"}},
+				v1alpha1.BundleTargetRestriction{ClusterSelector: &metav1.LabelSelector{}}),
+			cluster: cluster("c1", "env", "dev"), want: want{}},
+		{name: "no restrictions: AllMatches merges nothing but the selecting target",
+			b: bundle(v1alpha1.TargetCustomizationAllMatches, []v1alpha1.BundleTarget{
+				custom("t1", sel("env", "dev"), "ns1", values("a", int64(1))), custom("t2", sel("env", "dev"), "ns2", values("b", int64(2)))}),
+			cluster: cluster("c1", "env", "dev"),
+			want:    want{deployed: true, target: "t1", customizations: []string{"t1"}, namespace: "ns1", values: map[string]any{"replicas": int64(1), "a": int64(1)}}},
+		{name: "doNotDeploy on the selecting target",
+			b:       bundle("", []v1alpha1.BundleTarget{{Name: "all", ClusterSelector: &metav1.LabelSelector{}, DoNotDeploy: true}}, all),
+			cluster: cluster("c1", "env", "dev"), want: want{}},
 		{name: "empty target matches nothing",
 			b:       bundle("", []v1alpha1.BundleTarget{{Name: "empty"}}),
 			cluster: cluster("c1", "env", "dev"), want: want{}},
@@ -138,6 +150,29 @@ func TestMatchRules(t *testing.T) {
 			}
 			assertTarget(t, got, tt.want)
 		})
+	}
+}
+
+// TestAllMatchesMergesCustomizationsBeforeTheBundle: as Fleet, the customizations are merged onto
+// the selecting target's options first and the result onto the Bundle's, which matters where a
+// merge is not associative: a negative timeoutSeconds resets what it is merged onto, here the
+// (empty) target's, so the Bundle's timeout stays.
+func TestAllMatchesMergesCustomizationsBeforeTheBundle(t *testing.T) {
+	b := bundle(v1alpha1.TargetCustomizationAllMatches, []v1alpha1.BundleTarget{
+		{Name: "reset", ClusterSelector: sel("env", "dev"), BundleDeploymentOptions: v1alpha1.BundleDeploymentOptions{
+			Helm: &v1alpha1.HelmOptions{TimeoutSeconds: -1}}},
+		{Name: "all", ClusterSelector: &metav1.LabelSelector{}}}, v1alpha1.BundleTargetRestriction{Name: "all", ClusterSelector: &metav1.LabelSelector{}})
+	b.Spec.Helm.TimeoutSeconds = 30
+	cb, err := NewBundle(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := cb.Match(cluster("c1", "env", "dev"), nil)
+	if err != nil || got == nil {
+		t.Fatalf("match: %v %v", got, err)
+	}
+	if got.Options.Helm.TimeoutSeconds != 30 {
+		t.Errorf("timeoutSeconds %d, want the Bundle's 30", got.Options.Helm.TimeoutSeconds)
 	}
 }
 

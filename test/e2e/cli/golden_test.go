@@ -68,23 +68,28 @@ func TestGolden(t *testing.T) {
 			if len(fx.envs) > 0 {
 				ns = "fleet-default"
 			}
-			out := run(t, env, dir, append(append([]string{"apply", "-n", ns, "-o", "-"}, fx.applyArgs...), "test")...)
+			out, _ := run(t, env, dir, append(append([]string{"apply", "-n", ns, "-o", "-"}, fx.applyArgs...), "test")...)
 			compareGolden(t, filepath.Join(expectedDir, fx.dir, "bundle.yaml"), normalize(out, env.replace))
-			for _, sub := range fx.testDirs {
-				out := run(t, env, dir, "test", sub)
-				compareGolden(t, filepath.Join(expectedDir, fx.dir, sub, "default-output.yaml"), normalize(out, env.replace))
-			}
 			if fx.applyOnly {
 				return
 			}
+			// The targets `fleet test` matched, one line per run, as it printed them on stderr.
+			var matched bytes.Buffer
+			test := func(golden string, args ...string) {
+				out, errOut := run(t, env, dir, append([]string{"test"}, args...)...)
+				compareGolden(t, filepath.Join(expectedDir, fx.dir, golden), normalize(out, env.replace))
+				fmt.Fprintf(&matched, "fleet test %s\t%s", strings.Join(args, " "), errOut)
+			}
+			for _, sub := range fx.testDirs {
+				test(filepath.Join(sub, "default-output.yaml"), sub)
+			}
 			if len(fx.envs) == 0 && len(fx.testDirs) == 0 {
-				out := run(t, env, dir, "test")
-				compareGolden(t, filepath.Join(expectedDir, fx.dir, "default-output.yaml"), normalize(out, env.replace))
+				test("default-output.yaml")
 			}
 			for _, e := range fx.envs {
-				out := run(t, env, dir, "test", "-n", ns, "-l", "env="+e)
-				compareGolden(t, filepath.Join(expectedDir, fx.dir, e+"-output.yaml"), normalize(out, env.replace))
+				test(e+"-output.yaml", "-n", ns, "-l", "env="+e)
 			}
+			compareGolden(t, filepath.Join(expectedDir, fx.dir, "matched.txt"), matched.Bytes())
 		})
 	}
 }
@@ -92,9 +97,9 @@ func TestGolden(t *testing.T) {
 // matchedRE is the line `fleet test` writes on stderr, as Fleet's.
 var matchedRE = regexp.MustCompile(`^# Matched: [a-z0-9-]*\n$`)
 
-// run runs the fleet CLI in dir and returns its output; it fails the test on error or warnings
-// (`fleet test` writes exactly its match line on stderr).
-func run(t *testing.T, env *environment, dir string, args ...string) []byte {
+// run runs the fleet CLI in dir and returns its stdout and stderr; it fails the test on error or
+// warnings (`fleet test` writes exactly its match line on stderr).
+func run(t *testing.T, env *environment, dir string, args ...string) (stdout, stderr []byte) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cfg := fleetcli.Config{Out: &out, Err: &errOut, WorkDir: dir, Charts: &helmchart.Fetcher{}}
@@ -110,7 +115,7 @@ func run(t *testing.T, env *environment, dir string, args ...string) []byte {
 	} else if errOut.Len() > 0 {
 		t.Errorf("fleet %s wrote to stderr: %s", strings.Join(args, " "), errOut.String())
 	}
-	return out.Bytes()
+	return out.Bytes(), errOut.Bytes()
 }
 
 // prepare returns the fixture directory, or a copy with placeholders replaced when there are any.
