@@ -54,7 +54,8 @@ func (o *StoreOptions) dbConfig(path string) (sqlstore.Config, error) {
 // transformers loads --encryption-provider-config into the per-resource value transformers (nil
 // without the flag), as kube-apiserver's EtcdOptions does without automatic reload: KMS plugins get
 // their health checks on /healthz and /readyz, and their connections end when the server has
-// drained.
+// drained. Known gap (docs/storage.md): there is no --encryption-provider-config-automatic-reload;
+// the file is read once, at start.
 func (o *StoreOptions) transformers(c *genericapiserver.Config) (storagevalue.ResourceTransformers, error) {
 	if o.EncryptionProviderConfig == "" {
 		return nil, nil

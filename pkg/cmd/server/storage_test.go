@@ -254,6 +254,8 @@ func TestEncryptionProviderConfigErrors(t *testing.T) {
 	for file, want := range map[string]string{
 		missing: "no such file or directory",
 		encryptionConfig(t, "aescbc: {keys: [{name: key1, secret: "+short+"}]}"): "secret is not of the expected length",
+		// KMS v1 is behind upstream's KMSv1 feature gate, which this server has no flag for.
+		encryptionConfig(t, "kms: {apiVersion: v1, name: old, endpoint: unix:///nonexistent.sock, timeout: 1s}"): "KMSv1 is deprecated",
 	} {
 		o := StoreOptions{EncryptionProviderConfig: file}
 		_, err := o.transformers(genericapiserver.NewConfig(apiserver.Codecs))

@@ -53,6 +53,8 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runti
 	cfg.Type = StorageType
 	cfg.CompactionInterval = 0 // compaction is the DB's job
 	if g.transformers != nil {
+		// Known gap (docs/storage.md): the transformer sees values only;
+		// labels and selectable fields go to the side tables as they are.
 		cfg.Transformer = g.transformers.TransformerForResource(resource)
 	}
 	prefix := "/" + resource.Resource
