@@ -135,7 +135,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	rv, compactRV, err := db.initialize(ctx)
 	if err != nil {
-		db.closePools()
+		_ = db.closePools()
 		return fail(err)
 	}
 	db.compactRV.Store(compactRV)
