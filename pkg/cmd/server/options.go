@@ -27,6 +27,8 @@ type Options struct {
 	DataDir string
 	// Storage says where objects are stored: empty for the SQLite file DataDir/fleet.db, or a URL sqlite://PATH.
 	Storage string
+	// Store holds how objects are stored: sync mode and encryption at rest (storage.go).
+	Store StoreOptions
 	// Standalone serves on 127.0.0.1 with a self-signed certificate and an admin kubeconfig, without kube-apiserver.
 	Standalone bool
 	// Controllers runs the controllers (the GitRepo sync loop) in-process, over the loopback client.
@@ -56,6 +58,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.RecommendedOptions.AddFlags(fs)
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory for the database, certificates and, with --standalone, admin.kubeconfig.")
 	fs.StringVar(&o.Storage, "storage", o.Storage, "Where objects are stored: sqlite://PATH (default: the file fleet.db in --data-dir).")
+	o.Store.AddFlags(fs)
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Serve on 127.0.0.1 with a self-signed certificate and write DATA_DIR/admin.kubeconfig; "+
 		"no kube-apiserver is needed. For development and demos.")
 	fs.BoolVar(&o.Controllers, "controllers", o.Controllers, "Run the controllers (the GitRepo sync loop) in-process, over the loopback client.")
@@ -108,6 +111,7 @@ func (o *Options) Validate() error {
 	if _, err := o.sqlitePath(); err != nil {
 		errs = append(errs, err.Error())
 	}
+	errs = append(errs, o.Store.Validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid options: %s", strings.Join(errs, "; "))
 	}

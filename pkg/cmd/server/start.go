@@ -66,7 +66,11 @@ func (o *Options) Config(ctx context.Context) (*apiserver.Config, *sqlstore.DB, 
 	if err := ownerOnlyFile(path); err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Config{Path: path})
+	dbConfig, err := o.Store.dbConfig(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlstore.Open(ctx, dbConfig)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,9 +131,13 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 		}
 	}
 	serverConfig.AddReadyzChecks(readinessCheck{db: db})
+	transformers, err := o.Store.transformers(&serverConfig.Config)
+	if err != nil {
+		return nil, err
+	}
 	return &apiserver.Config{
 		GenericConfig: serverConfig,
-		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetter(apiserver.StorageCodec())},
+		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetterWithTransformers(apiserver.StorageCodec(), transformers)},
 	}, nil
 }
 

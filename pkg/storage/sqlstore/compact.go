@@ -31,8 +31,19 @@ var errNothingToDo = errors.New("nothing to do")
 // the database observe it.
 //
 // Compact first waits until the poller has dispatched rv, so that compaction
-// never removes an event live watchers have not received yet.
+// never removes an event live watchers have not received yet. Afterwards it
+// checkpoints and truncates the write-ahead log (checkpointWAL), which the
+// deletions have just grown.
 func (db *DB) Compact(ctx context.Context, rv int64) error {
+	if err := db.compact(ctx, rv); err != nil {
+		return err
+	}
+	db.checkpointWAL(ctx)
+	return nil
+}
+
+// compact is Compact without the checkpoint.
+func (db *DB) compact(ctx context.Context, rv int64) error {
 	current, err := db.CurrentResourceVersion(ctx)
 	if err != nil {
 		return err

@@ -26,6 +26,13 @@ type Config struct {
 	// BookmarkInterval is how often an idle watcher that allows bookmarks
 	// (Predicate.AllowWatchBookmarks) receives one (default 1m).
 	BookmarkInterval time.Duration
+	// Sync is how hard commits are pushed to disk (default SyncNormal).
+	Sync SyncMode
+	// WALSizeLimit is the size in bytes SQLite truncates the write-ahead log
+	// back to when it restarts it (journal_size_limit; default 64 MiB, <0
+	// for no limit). The log is also checkpointed and truncated after every
+	// compaction (see DB.Compact).
+	WALSizeLimit int64
 	// SkipIntegrityCheck skips PRAGMA quick_check at Open. The check reads
 	// the whole file (about a second per few hundred MB); the schema is read
 	// either way, which catches a file that is not a database.
@@ -56,6 +63,12 @@ func (c Config) withDefaults() Config {
 	if c.BookmarkInterval <= 0 {
 		c.BookmarkInterval = defaultBookmarkInterval
 	}
+	switch {
+	case c.WALSizeLimit == 0:
+		c.WALSizeLimit = defaultWALSizeLimit
+	case c.WALSizeLimit < 0:
+		c.WALSizeLimit = -1
+	}
 	return c
 }
 
@@ -68,6 +81,9 @@ type DB struct {
 	pools   *pools
 	writer  *pool
 	reader  *pool
+	// checkpointer is the connection of checkpointWAL (nil if the engine
+	// has none).
+	checkpointer *pool
 
 	commits *committer
 	hub     *hub
@@ -96,6 +112,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	fail := func(err error) (*DB, error) {
 		return nil, fmt.Errorf("open database %q: %w", cfg.Path, err)
 	}
+	sync, err := ParseSyncMode(string(cfg.Sync))
+	if err != nil {
+		return fail(err)
+	}
+	cfg.Sync = sync
 	d := sqliteDialect{}
 	p, err := d.open(ctx, cfg)
 	if err != nil {
@@ -109,11 +130,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		reader:  &pool{db: p.reader},
 		done:    make(chan struct{}),
 	}
+	if p.checkpoint != nil {
+		db.checkpointer = &pool{db: p.checkpoint}
+	}
 	rv, compactRV, err := db.initialize(ctx)
 	if err != nil {
-		db.reader.close()
-		db.writer.close()
-		_ = p.close()
+		_ = db.closePools()
 		return fail(err)
 	}
 	db.compactRV.Store(compactRV)
@@ -123,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.start(db.commits.run)
 	db.start(db.poller.run)
 	db.start(db.maintain)
-	klog.V(2).InfoS("Opened database", "path", cfg.Path, "dialect", d.name(), "resourceVersion", rv, "compactedResourceVersion", compactRV)
+	klog.V(2).InfoS("Opened database", "path", cfg.Path, "dialect", d.name(), "sync", cfg.Sync, "resourceVersion", rv, "compactedResourceVersion", compactRV)
 	return db, nil
 }
 
@@ -140,6 +162,9 @@ func (db *DB) initialize(ctx context.Context) (rv, compactRV int64, err error) {
 	if err := db.checkIntegrity(ctx); err != nil {
 		return 0, 0, err
 	}
+	if err := db.checkSettings(ctx); err != nil {
+		return 0, 0, openError(err)
+	}
 	if err := db.migrate(ctx); err != nil {
 		return 0, 0, openError(err)
 	}
@@ -152,6 +177,11 @@ func (db *DB) initialize(ctx context.Context) (rv, compactRV int64, err error) {
 	}
 	for _, p := range []*pool{db.writer, db.reader} {
 		if err := db.prepareAll(ctx, p); err != nil {
+			return 0, 0, openError(err)
+		}
+	}
+	if db.checkpointer != nil {
+		if err := db.prepare(ctx, db.checkpointer, stmtWALCheckpoint); err != nil {
 			return 0, 0, openError(err)
 		}
 	}
@@ -205,11 +235,20 @@ func (db *DB) Close() error {
 		close(db.done)
 		db.wg.Wait()
 		db.hub.closeAll()
-		db.reader.close()
-		db.writer.close()
-		db.closeErr = db.pools.close()
+		db.closeErr = db.closePools()
 	})
 	return db.closeErr
+}
+
+// closePools closes the prepared statements, then the connections, then
+// releases the lock.
+func (db *DB) closePools() error {
+	for _, p := range []*pool{db.checkpointer, db.reader, db.writer} {
+		if p != nil {
+			p.close()
+		}
+	}
+	return db.pools.close()
 }
 
 // closed reports whether Close has started.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // dialect is the seam between the store and one SQL engine. The store speaks
@@ -17,7 +18,8 @@ import (
 type dialect interface {
 	// name is used in logs, metrics and errors ("sqlite").
 	name() string
-	// open opens the writer and reader pools. Failures are one-line reasons
+	// open opens the pools (and takes the lock, if the engine needs one).
+	// Failures are one-line reasons
 	// (they are wrapped with the path by Open).
 	open(ctx context.Context, cfg Config) (*pools, error)
 	// schema returns the idempotent statements that create the base schema.
@@ -35,19 +37,25 @@ type dialect interface {
 
 // pools are the connections of one database: a single writer, so that write
 // transactions are serialized and revisions are allocated in commit order,
-// and a pool of readers.
+// a pool of readers, and optionally a connection that checkpoints the WAL
+// and a lock that keeps other processes off the database.
 type pools struct {
-	writer *sql.DB
-	reader *sql.DB
+	writer     *sql.DB
+	reader     *sql.DB
+	checkpoint *sql.DB
+	lock       io.Closer
 }
 
 func (p *pools) close() error {
 	var errs []error
-	if p.reader != nil {
-		errs = append(errs, p.reader.Close())
+	for _, db := range []*sql.DB{p.checkpoint, p.reader, p.writer} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
 	}
-	if p.writer != nil {
-		errs = append(errs, p.writer.Close())
+	// The lock goes last: another process may open the file once it is free.
+	if p.lock != nil {
+		errs = append(errs, p.lock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -112,6 +112,26 @@
 // to resume. Lists and watches older than the compacted revision get the
 // same 410 errors as etcd3.
 //
+// # Durability
+//
+// Config.Sync picks SQLite's synchronous mode for the writer: NORMAL (the
+// default) survives a crash of the process, FULL (--storage-sync=full)
+// also survives a power loss, at one fsync per write transaction. Open reads
+// the setting back (durability.go). The WAL is checkpointed by the writer
+// past 1,000 pages (wal_autocheckpoint), and cut back to Config.WALSizeLimit
+// (journal_size_limit, default 64 MiB) when SQLite restarts it. Every
+// Compact ends with wal_checkpoint(TRUNCATE) on a connection of its own with
+// a 250 ms busy timeout: the WAL goes back to zero bytes, or to a partial
+// checkpoint that blocks nobody when a reader or a write is in the way. Open
+// takes an exclusive flock on "<path>.lock" (lock.go) until Close. A second
+// process, or a second Open in the same process, fails in one line naming
+// the file and the holder's PID. The OS drops the lock when the holder dies.
+//
+// StoreConfig.Transformer encrypts values at rest; RESTOptionsGetterWithTransformers
+// takes it per resource from value.ResourceTransformers, as
+// --encryption-provider-config builds them. Keys, and the labels and
+// selectable fields in the side tables, are not encrypted.
+//
 // # Errors
 //
 // Every statement is named (statements.go) and runs through one function
@@ -132,7 +152,10 @@
 //   - etcd 3.7 RangeStream and the etcd-specific KubernetesRecorder.
 //   - Historical lists do not push selectors down.
 //   - Changing a resource's AttrFunc does not re-index stored objects.
-//   - Several processes on one SQLite file; that is PostgreSQL's job.
+//   - Several processes on one SQLite file (refused, see Durability);
+//     that is PostgreSQL's job.
+//   - Encryption of labels and selectable fields: the push-down side tables
+//     hold them in plaintext.
 //
 // # PostgreSQL
 //

@@ -76,9 +76,18 @@ func (db *DB) text(id stmtID) string {
 // needs a free connection, which a transaction on the single writer
 // connection would never release.
 func (db *DB) prepareAll(ctx context.Context, p *pool) error {
+	ids := make([]stmtID, numStatements)
+	for id := range ids {
+		ids[id] = stmtID(id)
+	}
+	return db.prepare(ctx, p, ids...)
+}
+
+// prepare prepares the given statements on a pool (those the dialect has).
+func (db *DB) prepare(ctx context.Context, p *pool, ids ...stmtID) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for id := stmtID(0); id < numStatements; id++ {
+	for _, id := range ids {
 		text := db.text(id)
 		if text == "" || p.stmts[id] != nil {
 			continue

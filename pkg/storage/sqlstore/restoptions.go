@@ -9,6 +9,7 @@ import (
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/storagebackend"
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
+	"k8s.io/apiserver/pkg/storage/value"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -21,15 +22,27 @@ const StorageType = "fleet-sql"
 // build every resource's storage on db: ResourcePrefix "/<group>/<resource>",
 // one DeleteCollection worker, garbage collection on, object counts polled
 // every minute, and a Decorator that calls NewStore with the resource's
-// AttrFunc (selector push-down). No watch cache is added; wrap the Decorator
-// to add one.
+// AttrFunc (selector push-down). Values are stored as they are; see
+// RESTOptionsGetterWithTransformers for encryption at rest. No watch cache is
+// added; wrap the Decorator to add one.
 func (db *DB) RESTOptionsGetter(codec runtime.Codec) generic.RESTOptionsGetter {
-	return restOptionsGetter{db: db, codec: codec}
+	return db.RESTOptionsGetterWithTransformers(codec, nil)
+}
+
+// RESTOptionsGetterWithTransformers is RESTOptionsGetter with each resource's
+// values passed through transformers.TransformerForResource on their way to
+// and from the database: the encryption at rest that
+// --encryption-provider-config configures (k8s.io/apiserver's
+// encryptionconfig), as kube-apiserver applies it per resource. nil stores
+// values as they are.
+func (db *DB) RESTOptionsGetterWithTransformers(codec runtime.Codec, transformers value.ResourceTransformers) generic.RESTOptionsGetter {
+	return restOptionsGetter{db: db, codec: codec, transformers: transformers}
 }
 
 type restOptionsGetter struct {
-	db    *DB
-	codec runtime.Codec
+	db           *DB
+	codec        runtime.Codec
+	transformers value.ResourceTransformers
 }
 
 var _ generic.RESTOptionsGetter = restOptionsGetter{}
@@ -39,6 +52,11 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runti
 	cfg := storagebackend.NewDefaultConfig("", g.codec)
 	cfg.Type = StorageType
 	cfg.CompactionInterval = 0 // compaction is the DB's job
+	if g.transformers != nil {
+		// Known gap (docs/storage.md): the transformer sees values only;
+		// labels and selectable fields go to the side tables as they are.
+		cfg.Transformer = g.transformers.TransformerForResource(resource)
+	}
 	prefix := "/" + resource.Resource
 	if resource.Group != "" {
 		prefix = "/" + resource.Group + "/" + resource.Resource

@@ -18,12 +18,13 @@ import (
 
 // sqliteDialect is the embedded, pure-Go SQLite engine (modernc.org/sqlite).
 //
-// One writer connection (journal_mode=WAL, synchronous=NORMAL, BEGIN
-// IMMEDIATE) serializes write transactions; a pool of query_only readers reads
-// snapshots concurrently with the writer. synchronous=NORMAL in WAL mode
-// survives a crash of the process but may lose the last commits on a power
-// loss or kernel crash (the database stays consistent): the price of not
-// calling fsync on every commit.
+// One writer connection (journal_mode=WAL, BEGIN IMMEDIATE) serializes write
+// transactions; a pool of query_only readers reads snapshots concurrently with
+// the writer; one more connection checkpoints the WAL after compactions
+// (durability.go). synchronous is Config.Sync: NORMAL (default) survives a
+// crash of the process but may lose the last commits on a power loss or
+// kernel crash (the database stays consistent), FULL syncs every commit. An
+// flock on "<path>.lock" (lock.go) keeps a second process off the file.
 type sqliteDialect struct{}
 
 var _ dialect = sqliteDialect{}
@@ -32,51 +33,73 @@ func (sqliteDialect) name() string { return "sqlite" }
 
 const (
 	sqliteBusyTimeoutMS = 10000
+	// sqliteCheckpointBusyTimeoutMS bounds how long the checkpoint after a
+	// compaction waits for readers and the writer before it settles for a
+	// partial checkpoint: writes wait for it meanwhile.
+	sqliteCheckpointBusyTimeoutMS = 250
+	// sqliteAutoCheckpointPages: the writer checkpoints (without waiting for
+	// anyone) when a commit leaves the WAL above this many pages (SQLite's
+	// default, stated here so that it is a decision).
+	sqliteAutoCheckpointPages = 1000
 	// Page cache per connection, in KiB (negative = KiB for SQLite).
 	sqliteWriterCacheKiB = 32768
 	sqliteReaderCacheKiB = 8192
 )
 
-func (sqliteDialect) open(ctx context.Context, cfg Config) (*pools, error) {
+func (sqliteDialect) open(ctx context.Context, cfg Config) (_ *pools, err error) {
 	if strings.ContainsAny(cfg.Path, "?#") {
 		return nil, errors.New(`path must not contain "?" or "#"`)
 	}
 	if err := checkWritable(cfg.Path); err != nil {
 		return nil, err
 	}
-	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=temp_store(MEMORY)", sqliteBusyTimeoutMS)
-	writer, err := sql.Open("sqlite", fmt.Sprintf("%s?%s&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-%d)&_txlock=immediate",
-		cfg.Path, common, sqliteWriterCacheKiB))
+	lock, err := lockDatabase(cfg.Path)
 	if err != nil {
 		return nil, err
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
+	p := &pools{lock: lock}
+	defer func() {
+		if err != nil {
+			_ = p.close()
+		}
+	}()
+	durable := fmt.Sprintf("_pragma=synchronous(%s)&_pragma=journal_size_limit(%d)", cfg.Sync.pragma(), cfg.WALSizeLimit)
 	// Open the writer first: it switches the file to WAL mode, which the
-	// readers then inherit.
-	if err := writer.PingContext(ctx); err != nil {
-		_ = writer.Close()
-		return nil, sqliteOpenError(err)
-	}
-	reader, err := sql.Open("sqlite", fmt.Sprintf("%s?%s&_pragma=query_only(1)&_pragma=cache_size(-%d)",
-		cfg.Path, common, sqliteReaderCacheKiB))
+	// other connections then inherit.
+	p.writer, err = openSQLite(ctx, cfg.Path, 1, sqliteBusyTimeoutMS,
+		fmt.Sprintf("_pragma=journal_mode(WAL)&%s&_pragma=wal_autocheckpoint(%d)&_pragma=cache_size(-%d)&_txlock=immediate",
+			durable, sqliteAutoCheckpointPages, sqliteWriterCacheKiB))
 	if err != nil {
-		_ = writer.Close()
 		return nil, err
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
-	reader.SetMaxOpenConns(n)
-	reader.SetMaxIdleConns(n)
-	reader.SetConnMaxLifetime(0)
-	reader.SetConnMaxIdleTime(0)
-	if err := reader.PingContext(ctx); err != nil {
-		_ = reader.Close()
-		_ = writer.Close()
+	p.reader, err = openSQLite(ctx, cfg.Path, max(4, runtime.GOMAXPROCS(0)), sqliteBusyTimeoutMS,
+		fmt.Sprintf("_pragma=query_only(1)&_pragma=cache_size(-%d)", sqliteReaderCacheKiB))
+	if err != nil {
+		return nil, err
+	}
+	p.checkpoint, err = openSQLite(ctx, cfg.Path, 1, sqliteCheckpointBusyTimeoutMS, durable)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// openSQLite opens a pool of n connections to path that never expire, with
+// the given busy timeout and DSN parameters, and checks that it answers.
+func openSQLite(ctx context.Context, path string, n, busyTimeoutMS int, params string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=temp_store(MEMORY)&%s", path, busyTimeoutMS, params))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
 		return nil, sqliteOpenError(err)
 	}
-	return &pools{writer: writer, reader: reader}, nil
+	return db, nil
 }
 
 // checkWritable turns the usual deployment mistakes into one-line reasons
@@ -155,8 +178,15 @@ func (sqliteDialect) schema() []string {
 }
 
 func (sqliteDialect) override(id stmtID) string {
-	if id == stmtQuickCheck {
+	switch id {
+	case stmtQuickCheck:
 		return `PRAGMA quick_check(1)`
+	case stmtPragmaSynchronous:
+		return `PRAGMA synchronous`
+	case stmtPragmaJournalSizeLimit:
+		return `PRAGMA journal_size_limit`
+	case stmtWALCheckpoint:
+		return `PRAGMA wal_checkpoint(TRUNCATE)`
 	}
 	return ""
 }

@@ -49,6 +49,9 @@ const (
 	stmtExpired
 
 	stmtQuickCheck
+	stmtPragmaSynchronous
+	stmtPragmaJournalSizeLimit
+	stmtWALCheckpoint
 	stmtSavepoint
 	stmtRollbackToSavepoint
 	stmtReleaseSavepoint
@@ -154,6 +157,11 @@ LEFT JOIN objects o ON o.key = ? LEFT JOIN events e ON e.rv = o.rv WHERE m.name 
 	// stmtQuickCheck is engine specific; dialects without an equivalent
 	// return "" and the check is skipped.
 	stmtQuickCheck: {"quick_check", ``},
+	// Durability settings and the WAL checkpoint after compaction
+	// (durability.go) are engine specific too.
+	stmtPragmaSynchronous:      {"pragma_synchronous", ``},
+	stmtPragmaJournalSizeLimit: {"pragma_journal_size_limit", ``},
+	stmtWALCheckpoint:          {"wal_checkpoint", ``},
 
 	// Group commit: each write of a batch runs inside its own savepoint so
 	// that one failed write does not abort the others.
