@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"crypto/md5" //nolint:gosec // Fleet's name suffixes are md5; not a security use.
+	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
 	"strings"
@@ -57,4 +58,29 @@ func Hex(s string, n int) string {
 		n = len(d)
 	}
 	return d[:n]
+}
+
+// KeyHash is Fleet's names.KeyHash: the first 12 hex digits of sha256 of the first 100 bytes of s.
+func KeyHash(s string) string {
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+// SafeConcatName is Fleet's names.SafeConcatName: the parts joined by "-", and when that is 64
+// characters or more, cut to 57 (56 when the 57th is not a lower-case letter or digit) with "-"
+// and the first hex digits of its sha256 appended, 63 characters in all.
+func SafeConcatName(parts ...string) string {
+	full := strings.Join(parts, "-")
+	if len(full) < 64 {
+		return full
+	}
+	d := sha256.Sum256([]byte(full))
+	sum := hex.EncodeToString(d[:])
+	if c := full[56]; 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+		return full[:57] + "-" + sum[:5]
+	}
+	return full[:56] + "-" + sum[:6]
 }

@@ -1,6 +1,9 @@
 package manifest
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHelmReleaseName(t *testing.T) {
 	tests := []struct {
@@ -42,5 +45,27 @@ func TestLimit(t *testing.T) {
 	}
 	if Limit("short", 53) != "short" {
 		t.Errorf("Limit changed a short string")
+	}
+}
+
+// TestSafeConcatNameAndKeyHash checks Fleet's names.SafeConcatName and KeyHash on a cluster
+// namespace of the reference (cluster-fleet-local-local-1a3d67d0a899) and on long names cut after
+// a letter and after a dash; the expected values were computed with Python's hashlib from Fleet's
+// algorithm.
+func TestSafeConcatNameAndKeyHash(t *testing.T) {
+	cns := func(ns, name string) string { return SafeConcatName("cluster", ns, name, KeyHash(ns+"::"+name)) }
+	tests := []struct{ got, want string }{
+		{cns("fleet-local", "local"), "cluster-fleet-local-local-1a3d67d0a899"},
+		{cns("fleet-default", strings.Repeat("a", 40)), "cluster-fleet-default-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a981f"},
+		{cns("fleet-default", strings.Repeat("c", 34)+"-"+strings.Repeat("d", 10)), "cluster-fleet-default-cccccccccccccccccccccccccccccccccc-990276"},
+		{KeyHash(strings.Repeat("x", 150)), "09ecb6ebc8bc"}, // only the first 100 bytes count
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+		if len(tt.got) > 63 {
+			t.Errorf("%q is longer than 63", tt.got)
+		}
 	}
 }

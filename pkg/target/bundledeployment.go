@@ -10,15 +10,19 @@ import (
 )
 
 // ClusterNamespace returns the namespace holding a cluster's BundleDeployments: the cluster's
-// status.namespace, or, when the cluster has not been processed yet, a name of Fleet's shape
-// "cluster-<namespace>-<name>-<hash>" (the hash here is the first 12 hex digits of
-// sha256(namespace + "::" + name); Fleet's exact KeyHash is not reproduced).
+// status.namespace, or, when the cluster has not been processed yet, the name Fleet gives it,
+// SafeConcatName("cluster", namespace, name, KeyHash(namespace + "::" + name)).
 func ClusterNamespace(c *v1alpha1.Cluster) string {
 	if c.Status.Namespace != "" {
 		return c.Status.Namespace
 	}
-	digest := strings.TrimPrefix(manifest.Digest([]byte(c.Namespace+"::"+c.Name)), "sha256:")
-	return manifest.Limit("cluster-"+c.Namespace+"-"+c.Name+"-"+digest[:12], 63)
+	return ClusterNamespaceName(c.Namespace, c.Name)
+}
+
+// ClusterNamespaceName is Fleet's cluster namespace for the Cluster namespace/name, e.g.
+// cluster-fleet-local-local-1a3d67d0a899.
+func ClusterNamespaceName(namespace, name string) string {
+	return manifest.SafeConcatName("cluster", namespace, name, manifest.KeyHash(namespace+"::"+name))
 }
 
 // BundleDeployment builds the BundleDeployment of a target, as the bundle controller writes it
