@@ -84,3 +84,10 @@ func SafeConcatName(parts ...string) string {
 	}
 	return full[:56] + "-" + sum[:6]
 }
+
+// ClusterNamespace is Fleet's namespace of a Cluster's BundleDeployments,
+// SafeConcatName("cluster", namespace, name, KeyHash(namespace + "::" + name)), e.g.
+// cluster-fleet-local-local-1a3d67d0a899.
+func ClusterNamespace(namespace, name string) string {
+	return SafeConcatName("cluster", namespace, name, KeyHash(namespace+"::"+name))
+}

@@ -53,7 +53,7 @@ func TestLimit(t *testing.T) {
 // a letter and after a dash; the expected values were computed with Python's hashlib from Fleet's
 // algorithm.
 func TestSafeConcatNameAndKeyHash(t *testing.T) {
-	cns := func(ns, name string) string { return SafeConcatName("cluster", ns, name, KeyHash(ns+"::"+name)) }
+	cns := ClusterNamespace
 	tests := []struct{ got, want string }{
 		{cns("fleet-local", "local"), "cluster-fleet-local-local-1a3d67d0a899"},
 		{cns("fleet-default", strings.Repeat("a", 40)), "cluster-fleet-default-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a981f"},

@@ -16,13 +16,7 @@ func ClusterNamespace(c *v1alpha1.Cluster) string {
 	if c.Status.Namespace != "" {
 		return c.Status.Namespace
 	}
-	return ClusterNamespaceName(c.Namespace, c.Name)
-}
-
-// ClusterNamespaceName is Fleet's cluster namespace for the Cluster namespace/name, e.g.
-// cluster-fleet-local-local-1a3d67d0a899.
-func ClusterNamespaceName(namespace, name string) string {
-	return manifest.SafeConcatName("cluster", namespace, name, manifest.KeyHash(namespace+"::"+name))
+	return manifest.ClusterNamespace(c.Namespace, c.Name)
 }
 
 // BundleDeployment builds the BundleDeployment of a target, as the bundle controller writes it

@@ -37,6 +37,9 @@ type Definition struct {
 	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
 	// Columns are the printer columns (JSONPath), shown by kubectl after the name.
 	Columns []apiextensionsv1.CustomResourceColumnDefinition
+	// ServerStatus sets the status fields the server owns, on every create and update of the
+	// object and of its status, so that no client write changes them (nil: none).
+	ServerStatus func(obj runtime.Object)
 }
 
 // GetAttrs returns the labels and the selectable fields of an object of this kind.

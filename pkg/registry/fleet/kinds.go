@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/apis/fleet/validation"
+	"github.com/fleetapi/fleet/pkg/manifest"
 )
 
 // typed adapts a validation function of one kind to the runtime.Object signature of Definition.
@@ -74,6 +75,7 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.Cluster{} }, NewList: func() runtime.Object { return &v1.ClusterList{} },
 			Validate: typed(validation.ValidateCluster), ValidateUpdate: typedUpdate(validation.ValidateClusterUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateClusterStatusUpdate),
+			ServerStatus:         clusterServerStatus,
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
 				column("Bundles-Ready", ".status.display.readyBundles"), column("Last-Seen", ".status.agent.lastSeen"), readyMessage,
 			},
@@ -141,4 +143,12 @@ func Definitions() []*Definition {
 			Validate: typed(validation.ValidatePolicy), ValidateUpdate: typedUpdate(validation.ValidatePolicyUpdate),
 		},
 	}
+}
+
+// clusterServerStatus sets a Cluster's namespace for its BundleDeployments, Fleet's
+// cluster-<workspace>-<name>-<hash>. Nothing creates that namespace in kube-apiserver: the
+// BundleDeployments in it are served by this server.
+func clusterServerStatus(obj runtime.Object) {
+	c := obj.(*v1.Cluster)
+	c.Status.Namespace = manifest.ClusterNamespace(c.Namespace, c.Name)
 }

@@ -59,6 +59,14 @@ func (s strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 	if accessor, err := meta.Accessor(obj); err == nil {
 		accessor.SetGeneration(1)
 	}
+	s.serverStatus(obj)
+}
+
+// serverStatus applies the kind's server-owned status fields.
+func (s strategy) serverStatus(obj runtime.Object) {
+	if s.def.ServerStatus != nil {
+		s.def.ServerStatus(obj)
+	}
 }
 
 // PrepareForUpdate implements rest.RESTUpdateStrategy: status is kept; generation moves when the desired
@@ -77,6 +85,7 @@ func (s strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 		generation++
 	}
 	newMeta.SetGeneration(generation)
+	s.serverStatus(obj)
 }
 
 // Validate implements rest.RESTCreateStrategy.
@@ -133,6 +142,7 @@ func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 	}
 	keptMeta.SetManagedFields(managedFields)
 	copyInto(obj, kept)
+	s.serverStatus(obj)
 }
 
 // ValidateUpdate implements rest.RESTUpdateStrategy for /status.

@@ -108,3 +108,27 @@ func TestEveryKindIsDefinedOnce(t *testing.T) {
 func hasStatusField(obj runtime.Object) bool {
 	return structOf(obj).FieldByName("Status").IsValid()
 }
+
+// TestClusterNamespaceIsTheServers: a Cluster's status.namespace is Fleet's name for it, set on
+// create and kept whatever a client writes to the object or its status.
+func TestClusterNamespaceIsTheServers(t *testing.T) {
+	s := newStrategy(runtime.NewScheme(), definition(t, "Cluster"))
+	const want = "cluster-fleet-local-local-1a3d67d0a899"
+	c := &v1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "local", Namespace: "fleet-local"}, Status: v1.ClusterStatus{Namespace: "mine"}}
+	s.PrepareForCreate(context.Background(), c)
+	if c.Status.Namespace != want {
+		t.Fatalf("created with status.namespace %q, want %q", c.Status.Namespace, want)
+	}
+	update := c.DeepCopy()
+	update.Status.Namespace = "other"
+	statusStrategy{s}.PrepareForUpdate(context.Background(), update, c)
+	if update.Status.Namespace != want {
+		t.Errorf("a status write changed status.namespace to %q", update.Status.Namespace)
+	}
+	old := &v1.Cluster{ObjectMeta: c.ObjectMeta}
+	update = c.DeepCopy()
+	s.PrepareForUpdate(context.Background(), update, old)
+	if update.Status.Namespace != want {
+		t.Errorf("an object stored before the rule got %q on update", update.Status.Namespace)
+	}
+}
