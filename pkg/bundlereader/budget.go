@@ -1,0 +1,162 @@
+package bundlereader
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Byte budgets of what the reader holds in memory. The controllers run in fleet-apiserver, so a
+// repository must not be able to make the server hold more than these, whatever its files: each
+// file is checked against what is left of its budget before it is read, and read through a limited
+// reader (a file that grows, or a symlink to /dev/zero in a `fleet apply` directory, stops there).
+// Past a budget Read fails with a *TooLargeError (errors.Is(err, ErrTooLarge)) naming what was too
+// large, its size and the budget. The controllers stall the commit on it.
+const (
+	// MaxBundleFilesSize bounds the bytes one bundle reads, before any encoding: its files, its
+	// fleet.yaml and values files, and the charts and chart dependencies fetched into it. The
+	// Bundle must in any case fit MaxBundleSize once compressed; this bounds what is held to get
+	// there (raw files, then their gzip and base64 copies).
+	MaxBundleFilesSize = 64 << 20
+	// MaxBundleSize bounds the JSON encoding of one Bundle (its resources compressed when they are
+	// 1,000,000 bytes or more, as Fleet does): a Bundle is written in one request, and the API
+	// server refuses request bodies over 3 MiB (k8s.io/apiserver's MaxRequestBodyBytes). 64 KiB
+	// are left for what the controllers add (a digest annotation) and for the request's framing.
+	MaxBundleSize = 3<<20 - 64<<10
+	// MaxBundlesSize bounds the JSON encoding of all the bundles of one Read together: they are held
+	// until every bundle is read (Read returns all of them or an error), so a repository of many
+	// bundles that each fetch a chart cannot add up to more.
+	MaxBundlesSize = 256 << 20
+	// maxIgnoreFileSize bounds a .fleetignore file (its lines become match rules).
+	maxIgnoreFileSize = 1 << 20
+)
+
+// maxBundlesSize is MaxBundlesSize, a variable so that tests can lower it (reaching the constant
+// takes gzipping 256 MiB).
+var maxBundlesSize = MaxBundlesSize
+
+// ErrTooLarge is wrapped by every error of a budget: errors.Is(err, ErrTooLarge).
+var ErrTooLarge = errors.New("over budget")
+
+// TooLargeError says what was over which budget.
+type TooLargeError struct {
+	// What names what was too large: a file path, `bundle "app"`, `chart archive "x-1.0.0.tgz"`.
+	What string
+	// Size is its size (in bytes, or entries when Entries); AtLeast when reading stopped at the
+	// budget, so that the size is more than Size.
+	Size    int64
+	AtLeast bool
+	// Detail, when set, follows the size: "once encoded", "(at entry x/big)".
+	Detail string
+	// Limit is the budget, and Budget what it bounds: "the files of one bundle".
+	Limit  int64
+	Budget string
+	// Entries: Size and Limit count entries, not bytes.
+	Entries bool
+}
+
+// Error reads "<what>: <size> <detail> is over the budget of <limit> for <budget>".
+func (e *TooLargeError) Error() string {
+	size := e.amount(e.Size)
+	if e.AtLeast {
+		size = "more than " + size
+	}
+	if e.Detail != "" {
+		size += " " + e.Detail
+	}
+	return fmt.Sprintf("%s: %s is over the budget of %s for %s", e.What, size, e.amount(e.Limit), e.Budget)
+}
+
+// Is makes errors.Is(err, ErrTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+func (e *TooLargeError) amount(n int64) string {
+	if e.Entries {
+		return fmt.Sprintf("%d entries", n)
+	}
+	return FormatSize(n)
+}
+
+// FormatSize writes n bytes for a message: "64 MiB", "2.94 MiB (3080192 bytes)", "512 bytes".
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB (%d bytes)", float64(n)/(1<<20), n)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// filesBudget is what is used of MaxBundleFilesSize while one bundle is read.
+type filesBudget struct {
+	used int64
+}
+
+// read reads the file at path, charged to the budget; name is how errors call it.
+func (b *filesBudget) read(path, name string) ([]byte, error) {
+	data, over, err := readLimited(path, MaxBundleFilesSize-b.used)
+	if err != nil {
+		return nil, err
+	}
+	if over != nil {
+		return nil, b.over(name, over.size, over.atLeast)
+	}
+	b.used += int64(len(data))
+	return data, nil
+}
+
+// charge counts n more bytes (the files of a fetched chart) against the budget; name is what
+// they are.
+func (b *filesBudget) charge(name string, n int64) error {
+	if b.used+n > MaxBundleFilesSize {
+		return b.over(name, n, false)
+	}
+	b.used += n
+	return nil
+}
+
+// over is the error for name, of n bytes (more when atLeast), that does not fit.
+func (b *filesBudget) over(name string, n int64, atLeast bool) error {
+	e := &TooLargeError{What: name, Size: n, AtLeast: atLeast, Limit: MaxBundleFilesSize, Budget: "the files of one bundle"}
+	if b.used > 0 && n <= MaxBundleFilesSize {
+		e.Size, e.Detail = b.used+n, fmt.Sprintf("with the %s read before it", FormatSize(b.used))
+	}
+	return e
+}
+
+// oversize is the size of a file that did not fit: its size, or (atLeast) where reading stopped.
+type oversize struct {
+	size    int64
+	atLeast bool
+}
+
+// readLimited reads the file at path if it holds at most left bytes, and returns what did not
+// fit otherwise. The size is checked before the file is read, and it is read through a limited
+// reader, so a file that grows, or is not a regular file, stops there too.
+func readLimited(path string, left int64) ([]byte, *oversize, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Size() > left {
+		return nil, &oversize{size: st.Size()}, nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, left+1)); err != nil {
+		return nil, nil, err
+	}
+	if int64(buf.Len()) > left {
+		return nil, &oversize{size: left, atLeast: true}, nil
+	}
+	return buf.Bytes(), nil, nil
+}
