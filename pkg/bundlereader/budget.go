@@ -42,7 +42,8 @@ var ErrTooLarge = errors.New("over budget")
 
 // TooLargeError says what was over which budget.
 type TooLargeError struct {
-	// What names what was too large: a file path, `bundle "app"`, `chart archive "x-1.0.0.tgz"`.
+	// What names what was too large: a file path, `bundle "app"`; empty when the error is wrapped
+	// by one that names it.
 	What string
 	// Size is its size (in bytes, or entries when Entries); AtLeast when reading stopped at the
 	// budget, so that the size is more than Size.
@@ -57,7 +58,8 @@ type TooLargeError struct {
 	Entries bool
 }
 
-// Error reads "<what>: <size> <detail> is over the budget of <limit> for <budget>".
+// Error reads "<what>: <size> <detail> is over the budget of <limit> for <budget>" (without
+// "<what>: " when What is empty: the caller names it).
 func (e *TooLargeError) Error() string {
 	size := e.amount(e.Size)
 	if e.AtLeast {
@@ -66,7 +68,11 @@ func (e *TooLargeError) Error() string {
 	if e.Detail != "" {
 		size += " " + e.Detail
 	}
-	return fmt.Sprintf("%s: %s is over the budget of %s for %s", e.What, size, e.amount(e.Limit), e.Budget)
+	msg := fmt.Sprintf("%s is over the budget of %s for %s", size, e.amount(e.Limit), e.Budget)
+	if e.What == "" {
+		return msg
+	}
+	return e.What + ": " + msg
 }
 
 // Is makes errors.Is(err, ErrTooLarge) true.

@@ -7,11 +7,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/test/framework"
 )
 
 // sparseFile creates a file of size bytes that takes no disk space (a hole: it reads as zeros).
@@ -42,16 +42,6 @@ func randomFile(t *testing.T, path string, size int, seed uint64) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// allocated returns the bytes allocated by f (runtime.MemStats.TotalAlloc counts every allocation,
-// whenever the GC runs, so the number does not depend on timing).
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 func readErr(t *testing.T, root string, opts Options) error {
@@ -86,7 +76,7 @@ func TestHugeFileIsRefusedBeforeItIsRead(t *testing.T) {
 	root := writeTree(t, map[string]string{"app/deploy.yaml": "kind: ConfigMap\n"})
 	sparseFile(t, filepath.Join(root, "app", "big.bin"), 1<<30)
 	var err error
-	alloc := allocated(func() { err = readErr(t, root, Options{}) })
+	alloc := framework.Allocated(func() { err = readErr(t, root, Options{}) })
 	wantTooLarge(t, err, filepath.Join(root, "app", "big.bin"), "1024 MiB", "64 MiB", "the files of one bundle")
 	if alloc > 8<<20 {
 		t.Errorf("reading allocated %s; the file must not be read", FormatSize(int64(alloc)))
@@ -172,4 +162,24 @@ func TestBundlesOfOneReadAddUp(t *testing.T) {
 	if res := readAll(t, root, Options{Paths: []string{"b[012]"}}); len(res) != 3 {
 		t.Errorf("read %d bundles of b[012], want 3", len(res))
 	}
+}
+
+// sizedFetcher returns a chart of one file of size bytes.
+type sizedFetcher struct{ size int }
+
+func (f sizedFetcher) FetchChart(context.Context, string, *v1alpha1.HelmOptions) (map[string][]byte, error) {
+	return map[string][]byte{"c/Chart.yaml": []byte("name: c\n"), "c/blob.bin": make([]byte, f.size)}, nil
+}
+
+func (f sizedFetcher) Dependencies(context.Context, string) (map[string][]byte, error) {
+	return nil, nil
+}
+
+// TestFetchedChartsCount: a fetched chart (each bounded by the fetcher's own budget) is charged
+// to its bundle's files, so a bundle cannot add charts past the budget.
+func TestFetchedChartsCount(t *testing.T) {
+	root := writeTree(t, map[string]string{"fleet.yaml": "helm:\n  repo: https://charts.example\n  chart: c\n"})
+	sparseFile(t, filepath.Join(root, "own.bin"), 40<<20)
+	err := readErr(t, root, Options{Charts: sizedFetcher{size: 30 << 20}})
+	wantTooLarge(t, err, "chart c (.chart/", "with the 40.00 MiB", "64 MiB")
 }

@@ -262,6 +262,9 @@ func (f *Fetcher) localChart(ctx context.Context, baseDir, ref string, h *v1alph
 	if !st.IsDir() {
 		return f.archiveFiles(ctx, e, p, h, nil)
 	}
+	if err := checkChartDir(p); err != nil {
+		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+	}
 	ch, err := loader.LoadDir(p)
 	if err != nil {
 		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
@@ -330,6 +333,9 @@ func (f *Fetcher) Dependencies(ctx context.Context, chartDir string) (map[string
 // dependencies runs `helm dependency update` on a copy of chartDir when its charts/ directory
 // does not satisfy Chart.yaml, and returns the new charts/ files.
 func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (map[string][]byte, error) {
+	if err := checkChartDir(chartDir); err != nil {
+		return nil, fmt.Errorf("helm: %w", err)
+	}
 	ch, err := loader.LoadDir(chartDir)
 	if err != nil {
 		return nil, fmt.Errorf("helm: %s: %w", filepath.Join(chartDir, "Chart.yaml"), err)
