@@ -20,6 +20,11 @@ const (
 	// Bundle must in any case fit MaxBundleSize once compressed; this bounds what is held to get
 	// there (raw files, then their gzip and base64 copies).
 	MaxBundleFilesSize = 64 << 20
+	// MaxBundleYAMLSize bounds the YAML one bundle parses: its fleet.yaml and the values files it
+	// names (each time it names one), together. Parsing costs memory: up to some 200 times the
+	// size of the document for one built of tiny values. 1 MiB is what Fleet allows the values of
+	// a bundle, which it keeps in a Secret.
+	MaxBundleYAMLSize = 1 << 20
 	// MaxBundleSize bounds the JSON encoding of one Bundle (its resources compressed when they are
 	// 1,000,000 bytes or more, as Fleet does): a Bundle is written in one request, and the API
 	// server refuses request bodies over 3 MiB (k8s.io/apiserver's MaxRequestBodyBytes). 64 KiB
@@ -97,41 +102,73 @@ func FormatSize(n int64) string {
 	}
 }
 
-// filesBudget is what is used of MaxBundleFilesSize while one bundle is read.
+// filesBudget is what one bundle has read of its budgets: MaxBundleFilesSize for every file,
+// MaxBundleYAMLSize for the YAML it parses.
 type filesBudget struct {
-	used int64
+	files, yaml counter
 }
 
-// read reads the file at path, charged to the budget; name is how errors call it.
+func newFilesBudget() *filesBudget {
+	return &filesBudget{
+		files: counter{limit: MaxBundleFilesSize, budget: "the files of one bundle"},
+		yaml:  counter{limit: MaxBundleYAMLSize, budget: "the fleet.yaml and values files of one bundle"},
+	}
+}
+
+// counter is the use of one budget.
+type counter struct {
+	used, limit int64
+	budget      string
+}
+
+// over is the error for name, of n bytes (more when atLeast), that does not fit.
+func (c *counter) over(name string, n int64, atLeast bool) error {
+	e := &TooLargeError{What: name, Size: n, AtLeast: atLeast, Limit: c.limit, Budget: c.budget}
+	if c.used > 0 && n <= c.limit {
+		e.Size, e.Detail = c.used+n, fmt.Sprintf("with the %s read before it", FormatSize(c.used))
+	}
+	return e
+}
+
+// read reads the file at path, charged to the files budget; name is how errors call it.
 func (b *filesBudget) read(path, name string) ([]byte, error) {
-	data, over, err := readLimited(path, MaxBundleFilesSize-b.used)
+	return readCharged(path, name, &b.files)
+}
+
+// readYAML reads a YAML file the reader parses (fleet.yaml, a values file), charged to both budgets.
+func (b *filesBudget) readYAML(path string) ([]byte, error) {
+	return readCharged(path, path, &b.files, &b.yaml)
+}
+
+// readCharged reads the file at path if it fits every counter, and charges them.
+func readCharged(path, name string, counters ...*counter) ([]byte, error) {
+	tightest := counters[0]
+	for _, c := range counters[1:] {
+		if c.limit-c.used < tightest.limit-tightest.used {
+			tightest = c
+		}
+	}
+	data, over, err := readLimited(path, tightest.limit-tightest.used)
 	if err != nil {
 		return nil, err
 	}
 	if over != nil {
-		return nil, b.over(name, over.size, over.atLeast)
+		return nil, tightest.over(name, over.size, over.atLeast)
 	}
-	b.used += int64(len(data))
+	for _, c := range counters {
+		c.used += int64(len(data))
+	}
 	return data, nil
 }
 
-// charge counts n more bytes (the files of a fetched chart) against the budget; name is what
-// they are.
+// charge counts n more bytes (the files of a fetched chart) against the files budget; name is
+// what they are.
 func (b *filesBudget) charge(name string, n int64) error {
-	if b.used+n > MaxBundleFilesSize {
-		return b.over(name, n, false)
+	if b.files.used+n > b.files.limit {
+		return b.files.over(name, n, false)
 	}
-	b.used += n
+	b.files.used += n
 	return nil
-}
-
-// over is the error for name, of n bytes (more when atLeast), that does not fit.
-func (b *filesBudget) over(name string, n int64, atLeast bool) error {
-	e := &TooLargeError{What: name, Size: n, AtLeast: atLeast, Limit: MaxBundleFilesSize, Budget: "the files of one bundle"}
-	if b.used > 0 && n <= MaxBundleFilesSize {
-		e.Size, e.Detail = b.used+n, fmt.Sprintf("with the %s read before it", FormatSize(b.used))
-	}
-	return e
 }
 
 // oversize is the size of a file that did not fit: its size, or (atLeast) where reading stopped.

@@ -94,24 +94,34 @@ func TestFilesAddUpToTheBudget(t *testing.T) {
 	wantTooLarge(t, err, filepath.Join(root, "part3.bin"), "with the 60.00 MiB", "read before it", "64 MiB")
 }
 
-// TestFleetYAMLAndValuesFilesCountToo: fleet.yaml and its values files are read into the bundle's
-// spec, so they are charged to the same budget, before they are parsed.
-func TestFleetYAMLAndValuesFilesCountToo(t *testing.T) {
+// TestParsedYAMLHasItsOwnBudget: fleet.yaml and its values files are parsed, which costs up to
+// some 200 times their size in memory, so together they may hold MaxBundleYAMLSize (1 MiB); a
+// larger one is refused before it is read or parsed. A values file named twice (root and a
+// customization) is read twice and counts twice. .fleetignore has a budget of its own.
+func TestParsedYAMLHasItsOwnBudget(t *testing.T) {
+	const yamlBudget = "budget of 1 MiB for the fleet.yaml and values files of one bundle"
 	t.Run("fleet.yaml", func(t *testing.T) {
 		root := t.TempDir()
 		sparseFile(t, filepath.Join(root, "fleet.yaml"), 100<<20)
-		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, "fleet.yaml"), "100 MiB")
+		var err error
+		alloc := framework.Allocated(func() { err = readErr(t, root, Options{}) })
+		wantTooLarge(t, err, filepath.Join(root, "fleet.yaml"), "100 MiB", yamlBudget)
+		if alloc > 8<<20 {
+			t.Errorf("reading allocated %s; fleet.yaml must not be read", FormatSize(int64(alloc)))
+		}
 	})
 	t.Run("valuesFiles", func(t *testing.T) {
-		root := writeTree(t, map[string]string{"fleet.yaml": "helm:\n  chart: ./chart\n  valuesFiles: [big.yaml]\n",
+		values := "v: " + strings.Repeat("x", 600<<10) + "\n"
+		root := writeTree(t, map[string]string{
+			"fleet.yaml":       "helm:\n  chart: ./chart\n  valuesFiles: [values.yaml]\ntargetCustomizations:\n- name: dev\n  helm:\n    valuesFiles: [values.yaml]\n",
+			"values.yaml":      values,
 			"chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n"})
-		sparseFile(t, filepath.Join(root, "big.yaml"), 65<<20)
-		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, "big.yaml"), "65 MiB")
+		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, "values.yaml"), "read before it", yamlBudget)
 	})
 	t.Run(".fleetignore", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"cm.yaml": "kind: ConfigMap\n"})
 		sparseFile(t, filepath.Join(root, ".fleetignore"), 2<<20)
-		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, ".fleetignore"), "2 MiB", "1 MiB")
+		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, ".fleetignore"), "2 MiB", "budget of 1 MiB for a .fleetignore file")
 	})
 }
 

@@ -19,9 +19,9 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 	fy := &FleetYAML{}
 	res := &Result{Dir: d.dir, OptionsFile: d.optionsFile}
 	exclude := map[string]bool{}
-	budget := &filesBudget{}
+	budget := newFilesBudget()
 	if d.optionsFile != "" {
-		data, err := budget.read(d.optionsFile, d.optionsFile)
+		data, err := budget.readYAML(d.optionsFile)
 		if errors.Is(err, ErrTooLarge) {
 			return nil, err
 		}

@@ -25,7 +25,7 @@ func mergeValuesFiles(dir, root string, h *v1alpha1.HelmOptions, budget *filesBu
 		if err := inside(root, p); err != nil {
 			return nil, fmt.Errorf("helm.valuesFiles: %s: %w", f, err)
 		}
-		data, err := budget.read(p, p)
+		data, err := budget.readYAML(p)
 		if errors.Is(err, ErrTooLarge) {
 			return nil, err
 		}
