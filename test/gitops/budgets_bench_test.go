@@ -21,7 +21,8 @@ import (
 //
 //	go test -run '^$' -bench HostileRepositoryMemory -benchtime 1x -timeout 30m ./test/gitops/
 //
-// "huge-file": one 512 MiB file (under the 1 GiB clone quota); "zip-bomb-chart": a fleet.yaml
+// "huge-file": one 512 MiB file (under the 1 GiB clone quota); "large-file": one of 90 MiB (under
+// the 100 MiB budget of one git object, over the 64 MiB of a bundle's files); "zip-bomb-chart": a fleet.yaml
 // naming a 300 KiB chart archive that expands to 300 MiB (60 files of 5 MiB). Each case gets its
 // own server. Numbers go to docs/benchmarks.md.
 func BenchmarkHostileRepositoryMemory(b *testing.B) {
@@ -29,13 +30,16 @@ func BenchmarkHostileRepositoryMemory(b *testing.B) {
 		"huge-file": func(b *testing.B, repo *gitserver.Repo) {
 			repo.Commit("huge", map[string]string{"app/cm.yaml": cm, "app/big.bin": strings.Repeat("x", 512<<20)})
 		},
+		"large-file": func(b *testing.B, repo *gitserver.Repo) {
+			repo.Commit("large", map[string]string{"app/cm.yaml": cm, "app/big.bin": strings.Repeat("x", 90<<20)})
+		},
 		"zip-bomb-chart": func(b *testing.B, repo *gitserver.Repo) {
 			charts := chartserver.NewRepo(b)
 			charts.AddArchive(b, chartserver.Bomb(b, "bomb", "1.0.0", 60, 5<<20))
 			repo.Commit("bomb", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + charts.URL + "\n  chart: bomb\n"})
 		},
 	}
-	for _, name := range []string{"huge-file", "zip-bomb-chart"} {
+	for _, name := range []string{"huge-file", "large-file", "zip-bomb-chart"} {
 		b.Run(name, func(b *testing.B) {
 			for range b.N {
 				benchHostile(b, cases[name])
