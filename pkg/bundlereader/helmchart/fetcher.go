@@ -230,6 +230,9 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	if err := os.MkdirAll(pull.DestDir, 0o755); err != nil {
 		return nil, err
 	}
+	// Known gap (docs/gitops.md "Not done yet"): Helm's getters hold the whole archive (and, above,
+	// the repository's index.yaml) in memory while downloading, without a bound we can set: action.Pull
+	// takes no transport. What it expands to is bounded (untar).
 	if _, err := pull.Run(ref); err != nil {
 		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redactURL(ref), redactURL(repoURL), h.Version, redactErr(err, ref, repoURL)), true)
 	}
