@@ -64,6 +64,7 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	// PlainClone's layout (objects in dir/.git, the working tree in dir), on file systems that count
 	// what the clone writes.
 	q := &quota{limit: maxCheckoutBytes, objectLimit: maxObjectSize}
+	defer q.closePacks()
 	wt := quotaFS{Filesystem: osfs.New(dir), q: q}
 	dot, err := wt.Chroot(git.GitDirName)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
@@ -27,11 +28,12 @@ var errObjectTooLarge = errors.New("git object too large")
 // has failed, so go-git's indexer, which reads the file, never gets to an object that is too
 // large. The scanner inflates each object to find where the next one starts, keeping none.
 type packCheck struct {
-	chunks chan []byte
-	more   chan struct{}
-	done   chan struct{}
-	err    error // set by the scanner before done is closed
-	limit  int64
+	chunks    chan []byte
+	more      chan struct{}
+	done      chan struct{}
+	err       error // set by the scanner before done is closed
+	limit     int64
+	closeOnce sync.Once
 }
 
 func newPackCheck(limit int64) *packCheck {
@@ -55,9 +57,9 @@ func (c *packCheck) check(p []byte) error {
 	}
 }
 
-// close stops the scanner.
+// close stops the scanner; it may be called more than once.
 func (c *packCheck) close() {
-	close(c.chunks)
+	c.closeOnce.Do(func() { close(c.chunks) })
 	<-c.done
 }
 
@@ -71,7 +73,7 @@ func (c *packCheck) scan() {
 	}
 	// The whole pack is checked (what follows is its checksum), or the scanner does not understand
 	// it, which is go-git's to report: hand back the chunk being read and read on without checking.
-	if r.started {
+	if r.pending {
 		c.more <- struct{}{} // its Write waits for this
 	}
 	for range c.chunks {
@@ -81,21 +83,23 @@ func (c *packCheck) scan() {
 
 // chunkReader feeds the scanner what Write hands over, telling Write when a chunk is used up.
 type chunkReader struct {
-	c       *packCheck
-	cur     []byte
-	started bool
+	c   *packCheck
+	cur []byte
+	// pending: the Write of the chunk being read waits for it to be used up.
+	pending bool
 }
 
 func (r *chunkReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
-		if r.started {
+		if r.pending {
 			r.c.more <- struct{}{}
+			r.pending = false
 		}
 		chunk, ok := <-r.c.chunks
 		if !ok {
 			return 0, io.EOF
 		}
-		r.cur, r.started = chunk, true
+		r.cur, r.pending = chunk, true
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]

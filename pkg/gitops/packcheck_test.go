@@ -146,3 +146,17 @@ func TestPackCheckReadsDeltaTargets(t *testing.T) {
 		t.Fatalf("a blob declared at 3 GiB: err = %v", err)
 	}
 }
+
+// TestPackCheckStopsOnATruncatedPack: a pack that ends early (a clone that failed midway) lets the
+// check stop, once or twice, without a Write waiting; it has nothing to say about it (go-git has).
+func TestPackCheckStopsOnATruncatedPack(t *testing.T) {
+	p := pack(t, packObject{typ: 3, size: 10, data: []byte("0123456789")}, packObject{typ: 3, size: 10, data: []byte("9876543210")})
+	for _, cut := range []int{5, 20, len(p) - 21} {
+		c := newPackCheck(1 << 20)
+		if err := c.check(p[:cut]); err != nil {
+			t.Fatalf("cut at %d: %v", cut, err)
+		}
+		c.close()
+		c.close()
+	}
+}

@@ -3,6 +3,7 @@ package gitops
 import (
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5"
@@ -28,6 +29,29 @@ type quota struct {
 	// one does not.
 	objectLimit int64
 	objectErr   atomic.Pointer[error]
+	// packs are the checks of the packs written, stopped by closePacks (go-git does not close a
+	// pack file whose indexing failed).
+	mu    sync.Mutex
+	packs []*packCheck
+}
+
+// newPackCheck starts the check of a pack written through q.
+func (q *quota) newPackCheck() *packCheck {
+	c := newPackCheck(q.objectLimit)
+	q.mu.Lock()
+	q.packs = append(q.packs, c)
+	q.mu.Unlock()
+	return c
+}
+
+// closePacks stops the checks of the packs written through q.
+func (q *quota) closePacks() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, c := range q.packs {
+		c.close()
+	}
+	q.packs = nil
 }
 
 // packErr returns the error of a pack that held an object over the limit, or nil.
@@ -84,7 +108,7 @@ func (f quotaFS) TempFile(dir, prefix string) (billy.File, error) {
 	file, err := f.wrap(f.Filesystem.TempFile(dir, prefix))
 	if err == nil && prefix == packTempPrefix && f.q.objectLimit > 0 {
 		qf := file.(quotaFile)
-		qf.pack = newPackCheck(f.q.objectLimit)
+		qf.pack = f.q.newPackCheck()
 		return qf, nil
 	}
 	return file, err
