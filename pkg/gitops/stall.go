@@ -25,7 +25,9 @@ import (
 // and sync compares them with what it is about to clone. The record stays while a reconcile does
 // not get as far as sync (a failed ls-remote does not make the commit any less stalled); it goes
 // when sync runs again (a new commit or generation) or another step stalls for a reason of its
-// own. Stalled is Fleet's condition; no API field is added.
+// own. Stalled is Fleet's condition; no API field is added. Known gap: a sync killed before it
+// fails (the budgets are there so that it does not run out of memory) leaves no record, and runs
+// again after the restart.
 
 // stalledCommit is a Stalling error of sync, for the commit and generation it happened at.
 type stalledCommit struct {
