@@ -2,6 +2,7 @@ package bundlereader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
 	"os"
@@ -18,8 +19,12 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 	fy := &FleetYAML{}
 	res := &Result{Dir: d.dir, OptionsFile: d.optionsFile}
 	exclude := map[string]bool{}
+	budget := newFilesBudget()
 	if d.optionsFile != "" {
-		data, err := os.ReadFile(d.optionsFile)
+		data, err := budget.readYAML(d.optionsFile)
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, &FileError{File: d.optionsFile, Err: err}
 		}
@@ -51,7 +56,10 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 		helms = append(helms, fy.Targets[i].Helm)
 	}
 	for _, h := range helms {
-		read, err := mergeValuesFiles(d.dir, opts.Root, h)
+		read, err := mergeValuesFiles(d.dir, opts.Root, h, budget)
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, &FileError{File: optionsFileOrDir(d), Err: err}
 		}
@@ -59,32 +67,41 @@ func readBundle(ctx context.Context, d bundleDir, opts *Options) (*Result, error
 			exclude[p] = true
 		}
 	}
-	files, err := loadFiles(d.dir, exclude, d.driven)
+	files, err := loadFiles(d.dir, exclude, d.driven, budget)
 	if err != nil {
 		return nil, err
 	}
 	spec := fy.BundleSpec.DeepCopy()
 	spec.Targets = ownTargets(fy)
 	propagateHelmChartProperties(spec)
-	if err := fetchCharts(ctx, d.dir, spec, files, opts.Charts); err != nil {
+	if err := fetchCharts(ctx, d.dir, spec, files, opts.Charts, budget); err != nil {
 		return nil, err
 	}
 	appendRepoTargets(spec, fy, opts.Targets)
 	applyOverrides(spec, opts.Overrides)
-	spec.Resources, err = toResources(files, opts.Compress)
+	compress := opts.Compress || mustCompress(files)
+	spec.Resources, err = toResources(name, files, compress)
 	if err != nil {
 		return nil, err
 	}
 	b := newBundleObject(name, namespaceOr(opts.Namespace), bundleLabels(fy, opts))
 	b.Spec = *spec
-	if size, err := bundleSize(b); err != nil {
+	size, err := bundleSize(b)
+	if err != nil {
 		return nil, err
-	} else if size >= maxBundleJSONSize && !opts.Compress {
-		if b.Spec.Resources, err = toResources(files, true); err != nil {
+	}
+	if size >= maxBundleJSONSize && !compress {
+		if b.Spec.Resources, err = toResources(name, files, true); err != nil {
+			return nil, err
+		}
+		if size, err = bundleSize(b); err != nil {
 			return nil, err
 		}
 	}
-	res.Bundle = b
+	if size > MaxBundleSize {
+		return nil, tooLargeBundle(name, int64(size), false)
+	}
+	res.Bundle, res.size = b, size
 	return res, nil
 }
 

@@ -83,8 +83,9 @@ func hasDependencies(chartYAML []byte) bool {
 }
 
 // fetchCharts adds to files every chart the bundle refers to but does not hold (root and
-// customizations), under manifest.ChartPath, and the dependencies of local charts.
-func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, files map[string][]byte, f ChartFetcher) error {
+// customizations), under manifest.ChartPath, and the dependencies of local charts, charged to
+// budget.
+func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, files map[string][]byte, f ChartFetcher, budget *filesBudget) error {
 	root := spec.Helm
 	if root == nil {
 		root = &v1alpha1.HelmOptions{}
@@ -111,6 +112,9 @@ func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, fil
 			if err != nil {
 				return &FileError{File: dir, Err: err}
 			}
+			if err := budget.charge(fmt.Sprintf("chart %s (%s)", h.Chart, p), filesSize(chartFiles)); err != nil {
+				return err
+			}
 			for name, data := range chartFiles {
 				files[p+"/"+name] = data
 			}
@@ -128,6 +132,9 @@ func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, fil
 		if err != nil {
 			return &FileError{File: filepath.Join(dir, cd, "Chart.yaml"), Err: err}
 		}
+		if err := budget.charge("the dependencies of chart "+filepath.Join(dir, cd), filesSize(deps)); err != nil {
+			return err
+		}
 		for name, data := range deps {
 			files[path.Join(cd, name)] = data
 		}
@@ -137,4 +144,13 @@ func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, fil
 
 func errNoFetcher(what string) error {
 	return fmt.Errorf("cannot fetch Helm chart %s: no chart fetcher configured", what)
+}
+
+// filesSize is the number of bytes of files.
+func filesSize(files map[string][]byte) int64 {
+	n := int64(0)
+	for _, data := range files {
+		n += int64(len(data))
+	}
+	return n
 }

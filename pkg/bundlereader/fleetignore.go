@@ -27,12 +27,16 @@ type ignoreRule struct {
 
 // withDir returns the rules extended by dir's .fleetignore, if any.
 func (r ignoreRules) withDir(dir string) (ignoreRules, error) {
-	data, err := os.ReadFile(filepath.Join(dir, FleetIgnoreFile))
+	p := filepath.Join(dir, FleetIgnoreFile)
+	data, over, err := readLimited(p, maxIgnoreFileSize)
 	if os.IsNotExist(err) {
 		return r, nil
 	}
 	if err != nil {
 		return r, err
+	}
+	if over != nil {
+		return r, &TooLargeError{What: p, Size: over.size, AtLeast: over.atLeast, Limit: maxIgnoreFileSize, Budget: "a " + FleetIgnoreFile + " file"}
 	}
 	out := ignoreRules{rules: append([]ignoreRule(nil), r.rules...)}
 	sc := bufio.NewScanner(bytes.NewReader(data))

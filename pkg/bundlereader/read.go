@@ -76,6 +76,8 @@ type Result struct {
 	OptionsFile string
 	// Warnings are the problems Fleet would silently accept (unknown fleet.yaml keys).
 	Warnings []Warning
+	// size is the size of the Bundle's JSON encoding.
+	size int
 }
 
 // Read scans opts.Paths and returns one Result per bundle, sorted by bundle name. It returns either
@@ -119,6 +121,7 @@ func Read(ctx context.Context, opts Options) ([]Result, error) {
 	}
 	results := make([]Result, 0, len(dirs))
 	byName := map[string]string{}
+	total := 0
 	for _, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -133,6 +136,10 @@ func Read(ctx context.Context, opts Options) ([]Result, error) {
 			continue
 		}
 		byName[r.Bundle.Name] = d.dir
+		if total += r.size; total > maxBundlesSize {
+			return nil, &TooLargeError{What: fmt.Sprintf("bundle %q", r.Bundle.Name), Size: int64(total),
+				Detail: "once encoded, with the bundles read before it", Limit: int64(maxBundlesSize), Budget: "the bundles of one read (a commit)"}
+		}
 		results = append(results, *r)
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Bundle.Name < results[j].Bundle.Name })

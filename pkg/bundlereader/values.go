@@ -1,8 +1,8 @@
 package bundlereader
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +13,8 @@ import (
 // mergeValuesFiles merges h.valuesFiles (relative to dir, later files win) under h.values (the
 // inline values win), as Fleet's processValueFiles does. It returns the absolute paths read, so
 // they can be excluded from the bundle resources. With a root, every file must resolve inside it.
-func mergeValuesFiles(dir, root string, h *v1alpha1.HelmOptions) ([]string, error) {
+// Each file is charged to budget before it is read.
+func mergeValuesFiles(dir, root string, h *v1alpha1.HelmOptions, budget *filesBudget) ([]string, error) {
 	if h == nil || len(h.ValuesFiles) == 0 {
 		return nil, nil
 	}
@@ -24,7 +25,10 @@ func mergeValuesFiles(dir, root string, h *v1alpha1.HelmOptions) ([]string, erro
 		if err := inside(root, p); err != nil {
 			return nil, fmt.Errorf("helm.valuesFiles: %s: %w", f, err)
 		}
-		data, err := os.ReadFile(p)
+		data, err := budget.readYAML(p)
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("helm.valuesFiles: %w", err)
 		}

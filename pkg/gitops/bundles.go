@@ -73,6 +73,8 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 			return nil, controller.NewWaiting(ReasonChartUnavailable, cerr, interval)
 		case errors.Is(err, bundlereader.ErrNoResources):
 			return nil, controller.NewStalling(ReasonNoResources, cerr)
+		case errors.Is(err, bundlereader.ErrTooLarge):
+			return nil, controller.NewStalling(ReasonBundleTooLarge, cerr)
 		}
 		return nil, controller.NewStalling(ReasonInvalidBundle, cerr)
 	}

@@ -21,6 +21,10 @@ import (
 // variable, so that tests can shorten it.
 var cloneTimeout = 5 * time.Minute
 
+// largeObject is the size from which go-git streams an object from its pack instead of reading it
+// into memory (when it checks out a file, say).
+const largeObject = 1 << 20
+
 // checkout clones repo at t into a new directory under tmpDir ("" for the system default) and
 // returns it with the commit checked out. Branches and tags are cloned shallow (depth 1, single
 // branch, no tags); a bare commit id needs the history, so it is cloned in full. A clone that takes
@@ -59,15 +63,21 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	start := time.Now()
 	// PlainClone's layout (objects in dir/.git, the working tree in dir), on file systems that count
 	// what the clone writes.
-	q := &quota{limit: maxCheckoutBytes}
+	q := &quota{limit: maxCheckoutBytes, objectLimit: maxObjectSize}
+	defer q.closePacks()
 	wt := quotaFS{Filesystem: osfs.New(dir), q: q}
 	dot, err := wt.Chroot(git.GitDirName)
 	if err != nil {
 		return "", "", fmt.Errorf("clone: %w", err)
 	}
-	r, err := git.CloneContext(ctx, filesystem.NewStorage(dot, cache.NewObjectLRUDefault()), wt, opts)
+	// Objects over largeObject are read from the pack as they are written out, not into memory.
+	storage := filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(), filesystem.Options{LargeObjectThreshold: largeObject})
+	r, err := git.CloneContext(ctx, storage, wt, opts)
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
+		if perr := q.packErr(); perr != nil {
+			return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: %w", RedactURL(repo), perr)}
+		}
 		if q.exceeded() {
 			return "", "", tooLarge(repo)
 		}

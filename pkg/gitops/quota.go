@@ -3,6 +3,7 @@ package gitops
 import (
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5"
@@ -19,10 +20,46 @@ var maxCheckoutBytes int64 = 1 << 30
 // entryCost is what each created file, directory or symlink is charged: a file system block.
 const entryCost = 4096
 
-// quota counts the bytes written through the file systems that share it.
+// quota counts the bytes written through the file systems that share it, and checks the packs
+// written through them (packcheck.go).
 type quota struct {
 	limit int64
 	used  atomic.Int64
+	// objectLimit is the largest git object a pack may hold (maxObjectSize); objectErr is set when
+	// one does not.
+	objectLimit int64
+	objectErr   atomic.Pointer[error]
+	// packs are the checks of the packs written, stopped by closePacks (go-git does not close a
+	// pack file whose indexing failed).
+	mu    sync.Mutex
+	packs []*packCheck
+}
+
+// newPackCheck starts the check of a pack written through q.
+func (q *quota) newPackCheck() *packCheck {
+	c := newPackCheck(q.objectLimit)
+	q.mu.Lock()
+	q.packs = append(q.packs, c)
+	q.mu.Unlock()
+	return c
+}
+
+// closePacks stops the checks of the packs written through q.
+func (q *quota) closePacks() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, c := range q.packs {
+		c.close()
+	}
+	q.packs = nil
+}
+
+// packErr returns the error of a pack that held an object over the limit, or nil.
+func (q *quota) packErr() error {
+	if p := q.objectErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (q *quota) add(n int) error {
@@ -68,8 +105,18 @@ func (f quotaFS) TempFile(dir, prefix string) (billy.File, error) {
 	if err := f.q.add(entryCost); err != nil {
 		return nil, err
 	}
-	return f.wrap(f.Filesystem.TempFile(dir, prefix))
+	file, err := f.wrap(f.Filesystem.TempFile(dir, prefix))
+	if err == nil && prefix == packTempPrefix && f.q.objectLimit > 0 {
+		qf := file.(quotaFile)
+		qf.pack = f.q.newPackCheck()
+		return qf, nil
+	}
+	return file, err
 }
+
+// packTempPrefix is the prefix of the temporary file go-git writes a fetched pack to
+// (storage/filesystem/dotgit.PackWriter).
+const packTempPrefix = "tmp_pack_"
 
 func (f quotaFS) MkdirAll(name string, perm os.FileMode) error {
 	if err := f.q.add(entryCost); err != nil {
@@ -109,15 +156,29 @@ func (f quotaFS) wrap(file billy.File, err error) (billy.File, error) {
 	return quotaFile{File: file, q: f.q}, nil
 }
 
-// quotaFile refuses writes once its quota is spent.
+// quotaFile refuses writes once its quota is spent, and (a pack) at an object over the limit.
 type quotaFile struct {
 	billy.File
-	q *quota
+	q    *quota
+	pack *packCheck
 }
 
 func (f quotaFile) Write(p []byte) (int, error) {
 	if err := f.q.add(len(p)); err != nil {
 		return 0, err
 	}
+	if f.pack != nil {
+		if err := f.pack.check(p); err != nil {
+			f.q.objectErr.CompareAndSwap(nil, &err)
+			return 0, err
+		}
+	}
 	return f.File.Write(p)
+}
+
+func (f quotaFile) Close() error {
+	if f.pack != nil {
+		f.pack.close()
+	}
+	return f.File.Close()
 }

@@ -35,6 +35,11 @@ const (
 	// ReasonRepositoryTooLarge: the clone of the commit would write more than maxCheckoutBytes
 	// (Stalled until the commit or the spec changes).
 	ReasonRepositoryTooLarge = "RepositoryTooLarge"
+	// ReasonBundleTooLarge: a bundle of the commit is over a byte budget of the bundle reader (a file,
+	// the files of a bundle, a chart, the Bundle's encoding, the bundles of the commit; the message
+	// names it, its size and the budget). Stalled until the commit or the spec changes, also across
+	// restarts (stall.go).
+	ReasonBundleTooLarge = "BundleTooLarge"
 	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository.
 	ReasonUnsafeContent = "UnsafeContent"
 	// ReasonBundleWriteFailed: creating, updating or deleting a Bundle failed.

@@ -83,6 +83,8 @@ type syncState struct {
 	webhook *webhookPush
 	// defaulted says that a GitRepoRestriction or Policy filled in the service account or secret.
 	defaulted bool
+	// syncRan says that the reconcile got as far as sync.
+	syncRan bool
 }
 
 var _ controller.Reconciler = (*Reconciler)(nil)
@@ -194,6 +196,7 @@ func (r *Reconciler) poll(ctx context.Context, s *syncState) (controller.Result,
 // sync clones the commit and saves its bundles, unless they are already saved or it failed before.
 func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result, error) {
 	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
+	s.syncRan = true
 	st := s.Status
 	if s.target.commit == st.Commit && s.Generation == st.ObservedGeneration && s.Spec.ForceSyncGeneration == st.UpdateGeneration &&
 		!r.effectiveChanged(key, s) {
@@ -201,6 +204,11 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 	}
 	if f, ok := r.failedFor(key, s); ok {
 		return controller.Result{}, f.err
+	}
+	if sc, ok := recordedStall(s); ok {
+		// Stalled before a restart (stall.go): not cloned again.
+		r.rememberFailure(key, sc)
+		return controller.Result{}, sc
 	}
 	if err := r.chartWait(key, s); err != nil {
 		return controller.Result{}, err // polls and webhooks until then do not download again
@@ -210,10 +218,9 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 		return controller.Result{}, r.chartBackoff(key, s, err)
 	}
 	if err != nil && controller.IsStalling(err) {
-		r.mu.Lock()
-		r.failed[key] = failedSync{commit: s.target.commit, generation: s.Generation, err: err}
-		r.mu.Unlock()
-		return controller.Result{}, err
+		sc := &stalledCommit{commit: s.target.commit, generation: s.Generation, err: err}
+		r.rememberFailure(key, sc)
+		return controller.Result{}, sc
 	}
 	if err != nil {
 		return controller.Result{}, err
@@ -248,6 +255,13 @@ func (r *Reconciler) failedFor(key types.NamespacedName, s *syncState) (failedSy
 	defer r.mu.Unlock()
 	f, ok := r.failed[key]
 	return f, ok && f.commit == s.target.commit && f.generation == s.Generation
+}
+
+// rememberFailure keeps a stalled commit in memory: it is not cloned again.
+func (r *Reconciler) rememberFailure(key types.NamespacedName, sc *stalledCommit) {
+	r.mu.Lock()
+	r.failed[key] = failedSync{commit: sc.commit, generation: sc.generation, err: sc}
+	r.mu.Unlock()
 }
 
 func (r *Reconciler) forget(key types.NamespacedName) {

@@ -54,12 +54,7 @@ func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.R
 	case s.polled:
 		controller.SetCondition(conds, v1alpha1.ConditionGitPolling, corev1.ConditionTrue, ReasonPolled, "", now)
 	}
-	stalled := controller.IsStalling(err)
-	if stalled {
-		controller.SetCondition(conds, v1alpha1.ConditionStalled, corev1.ConditionTrue, reason, msg, now)
-	} else {
-		controller.SetCondition(conds, v1alpha1.ConditionStalled, corev1.ConditionFalse, "", "", now)
-	}
+	setStalled(conds, s, err, reason, msg, now)
 	if err == nil {
 		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
 		st.GitJobStatus = jobCurrent

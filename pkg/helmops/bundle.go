@@ -14,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/bundlereader"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 	listers "github.com/fleetapi/fleet/pkg/generated/listers/fleet/v1alpha1"
@@ -66,6 +67,9 @@ func (w bundleWriter) apply(ctx context.Context, op *v1alpha1.HelmOp, want *v1al
 		return false, controller.NewStalling(ReasonInvalidSpec, fmt.Errorf("bundle %s: %w", want.Name, err))
 	}
 	want.Annotations = map[string]string{DigestAnnotation: digest}
+	if err := checkSize(want); err != nil {
+		return false, err
+	}
 	client := w.client.FleetV1alpha1().Bundles(op.Namespace)
 	cur, err := w.lister.Bundles(op.Namespace).Get(op.Name)
 	if apierrors.IsNotFound(err) {
@@ -139,4 +143,24 @@ func bundleDigest(b *v1alpha1.Bundle) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkSize refuses a Bundle over bundlereader.MaxBundleSize, the budget of one Bundle: the API
+// server would refuse the request (413) on every retry. A HelmOp just under the request limit, with
+// the CA bundle of its Secret added, gets there. Stalled until the HelmOp changes (the chart is not
+// downloaded by the controller: nothing is fetched to find it again).
+func checkSize(b *v1alpha1.Bundle) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return controller.NewStalling(ReasonInvalidSpec, fmt.Errorf("bundle %s: %w", b.Name, err))
+	}
+	if len(data) <= bundlereader.MaxBundleSize {
+		return nil
+	}
+	what := fmt.Sprintf("bundle %q", b.Name)
+	if v := b.Spec.Helm.Version; v != "" {
+		what += fmt.Sprintf(" at chart version %q", v)
+	}
+	return controller.NewStalling(ReasonBundleTooLarge, &bundlereader.TooLargeError{What: what, Size: int64(len(data)),
+		Detail: "once encoded", Limit: bundlereader.MaxBundleSize, Budget: "one Bundle (the API server takes requests of up to 3 MiB)"})
 }

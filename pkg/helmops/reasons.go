@@ -33,6 +33,10 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonBundleConflict: a Bundle of the HelmOp's name exists that this HelmOp did not create.
 	ReasonBundleConflict = "BundleConflict"
+	// ReasonBundleTooLarge: the Bundle would be over bundlereader.MaxBundleSize (the API server's
+	// request limit, less headroom); the message names its size and the budget. Stalled until the
+	// HelmOp (or its Secret's cacerts) changes.
+	ReasonBundleTooLarge = "BundleTooLarge"
 	// ReasonBundleWriteFailed: creating or updating the Bundle failed.
 	ReasonBundleWriteFailed = "BundleWriteFailed"
 )

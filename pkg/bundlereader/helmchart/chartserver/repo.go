@@ -49,9 +49,15 @@ func (r *Repo) Add(t testing.TB, dirs ...string) {
 	for _, d := range dirs {
 		added = append(added, Package(t, d))
 	}
+	r.AddArchive(t, added...)
+}
+
+// AddArchive publishes chart archives as they are (a Bomb, say).
+func (r *Repo) AddArchive(t testing.TB, archives ...Packaged) {
+	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, p := range added {
+	for _, p := range archives {
 		r.charts = append(r.charts, p)
 		r.files["/"+p.File] = p.Data
 	}
