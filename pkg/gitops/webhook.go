@@ -18,6 +18,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // MaxWebhookBody bounds the size of a webhook request body; a larger one is refused with 413.
@@ -112,7 +113,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (d *webhookDeps) handle(ctx context.Context, p provider, ev pushEvent, h http.Header, body []byte) (int, webhookResponse) {
 	candidates := d.gitReposFor(ev.repoURLs)
 	if len(candidates) == 0 {
-		klog.V(2).InfoS("Webhook for no GitRepo", "provider", p.name, "repo", truncate(redact(ev.repoURLs[0])))
+		klog.V(2).InfoS("Webhook for no GitRepo", "provider", p.name, "repo", truncate(redact.URL(ev.repoURLs[0])))
 		return http.StatusAccepted, webhookResponse{Message: "no GitRepo follows this repository"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, webhookSecretTimeout)
