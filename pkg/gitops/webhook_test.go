@@ -60,15 +60,21 @@ func newHookEnv(t *testing.T, secrets controller.SecretGetter, repos ...*v1alpha
 	return e
 }
 
-// post sends body with headers h and returns the status code and decoded answer.
-func (e *hookEnv) post(h http.Header, body []byte) (int, webhookResponse) {
-	e.t.Helper()
+// send posts body with headers h to the handler and returns what it wrote.
+func (e *hookEnv) send(h http.Header, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/git", bytes.NewReader(body))
 	for k, v := range h {
 		req.Header[k] = v
 	}
 	rec := httptest.NewRecorder()
 	e.hook.ServeHTTP(rec, req)
+	return rec
+}
+
+// post sends body with headers h and returns the status code and decoded answer.
+func (e *hookEnv) post(h http.Header, body []byte) (int, webhookResponse) {
+	e.t.Helper()
+	rec := e.send(h, body)
 	var res webhookResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
 		e.t.Fatalf("answer %d is not JSON: %q", rec.Code, rec.Body.String())
@@ -220,13 +226,7 @@ func TestWebhookOnlyVerifiedGitRepos(t *testing.T) {
 
 // postRaw sends body with headers h and returns the status code and the bytes of the answer.
 func (e *hookEnv) postRaw(h http.Header, body []byte) (int, string) {
-	e.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/git", bytes.NewReader(body))
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	e.hook.ServeHTTP(rec, req)
+	rec := e.send(h, body)
 	return rec.Code, rec.Header().Get("Content-Type") + "\n" + rec.Body.String()
 }
 
