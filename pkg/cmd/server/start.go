@@ -19,8 +19,6 @@ import (
 	"github.com/fleetapi/fleet/pkg/apiserver"
 	"github.com/fleetapi/fleet/pkg/controller"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
-	"github.com/fleetapi/fleet/pkg/gitops"
-	"github.com/fleetapi/fleet/pkg/helmops"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -160,24 +158,9 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		secrets := secretGetter(core)
-		webhook := mountWebhook(server.GenericAPIServer)
-		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
-			go func() {
-				h, err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, gitops.ControllerName))
-				if err != nil {
-					klog.ErrorS(err, "Starting the controllers")
-					return
-				}
-				webhook.serve(h)
-			}()
-			go func() {
-				if err := helmops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, helmops.ControllerName)); err != nil {
-					klog.ErrorS(err, "Starting the HelmOp controller")
-				}
-			}()
-			return nil
-		})
+		if err := o.addControllers(server.GenericAPIServer, core); err != nil {
+			return err
+		}
 	}
 	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
 }
