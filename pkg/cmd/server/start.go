@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
+	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
@@ -125,9 +126,13 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 		}
 	}
 	serverConfig.AddReadyzChecks(readinessCheck{db: db})
+	var storage generic.RESTOptionsGetter = db.RESTOptionsGetter(apiserver.StorageCodec())
+	if o.Standalone {
+		storage = withoutGarbageCollector{storage}
+	}
 	return &apiserver.Config{
 		GenericConfig: serverConfig,
-		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetter(apiserver.StorageCodec())},
+		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: storage},
 	}, nil
 }
 
