@@ -222,6 +222,11 @@ func TestFetchErrorsHideTokens(t *testing.T) {
 			t.Errorf("repo %q chart %q: err = %v; want a failure that shows *** for the token", h.Repo, h.Chart, err)
 		}
 	}
+	// A dependency's repository, from a chart's Chart.yaml.
+	_, err := (&Fetcher{}).Dependencies(context.Background(), appWithOCIDependency(t, token+"@"+reg.Host))
+	if err == nil || strings.Contains(err.Error(), token) {
+		t.Errorf("a dependency on oci://<token>@host: err = %v; want a failure without the token", err)
+	}
 }
 
 // TestCredentialsURLRule: the regex must match from the start through the host, and URLs that a
