@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,6 +45,8 @@ type Controller struct {
 	cfg    Config
 	queue  workqueue.TypedRateLimitingInterface[types.NamespacedName]
 	synced []cache.InformerSynced
+	// listErr is the last error of an informer's list or watch (sync.go).
+	listErr atomic.Pointer[error]
 }
 
 // New returns a controller; add informers with Watch, then Start it.
@@ -92,8 +95,7 @@ func (c *Controller) Watch(informer cache.SharedIndexInformer, pred Predicate) e
 	if err != nil {
 		return fmt.Errorf("controller %s: watch: %w", c.cfg.Name, err)
 	}
-	c.synced = append(c.synced, informer.HasSynced)
-	return nil
+	return c.addSynced(informer)
 }
 
 // AllInNamespace is a WatchMapped mapping for objects that gate every object of a kind in their
@@ -138,8 +140,7 @@ func (c *Controller) WatchMapped(informer cache.SharedIndexInformer, mapFn func(
 	if err != nil {
 		return fmt.Errorf("controller %s: watch: %w", c.cfg.Name, err)
 	}
-	c.synced = append(c.synced, informer.HasSynced)
-	return nil
+	return c.addSynced(informer)
 }
 
 // Enqueue adds key to the queue now.
@@ -165,10 +166,13 @@ func metaOf(obj any) (metav1.Object, error) {
 	return m, nil
 }
 
-// Start waits for the informers' caches and runs the workers until ctx is done; it returns at once.
+// Start waits for the informers' caches and runs the workers until ctx is done; it returns once they
+// run. It fails, without starting them, when ctx is done first or when an informer's list or watch
+// fails before the caches are synced (the error says why: the caller reports it and may start again
+// with a new informer factory).
 func (c *Controller) Start(ctx context.Context) error {
-	if !cache.WaitForNamedCacheSync(c.cfg.Name, ctx.Done(), c.synced...) {
-		return fmt.Errorf("controller %s: caches did not sync", c.cfg.Name)
+	if err := c.waitForSync(ctx); err != nil {
+		return err
 	}
 	var wg sync.WaitGroup
 	for range c.cfg.Workers {

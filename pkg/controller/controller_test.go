@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 )
@@ -184,3 +186,69 @@ func TestAllInNamespace(t *testing.T) {
 		t.Fatalf("keys on a failed list = %v", got)
 	}
 }
+
+// informerOver returns an informer of ConfigMaps whose list answers with an empty list or fails
+// with listErr: the narrow seam of an API that cannot be listed.
+func informerOver(listErr error) cache.SharedIndexInformer {
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(context.Context, metav1.ListOptions) (runtime.Object, error) {
+			if listErr != nil {
+				return nil, listErr
+			}
+			return &corev1.ConfigMapList{ListMeta: metav1.ListMeta{ResourceVersion: "1"}}, nil
+		},
+		WatchFuncWithContext: func(_ context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			if opts.SendInitialEvents != nil && *opts.SendInitialEvents {
+				// No streamed initial state: the reflector falls back to a list.
+				return nil, apierrors.NewBadRequest("sendInitialEvents is not supported here")
+			}
+			return watch.NewFake(), nil
+		},
+	}
+	return cache.NewSharedIndexInformer(lw, &corev1.ConfigMap{}, 0, cache.Indexers{})
+}
+
+// TestStartSaysWhyTheCachesDoNotSync: a cache whose list fails makes Start fail with the list's
+// error instead of waiting for ever; a cache that lists starts the controller.
+func TestStartSaysWhyTheCachesDoNotSync(t *testing.T) {
+	// Only a bound for a broken Start: the assertions are on what it returns, not when.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	noop := ReconcilerFunc(func(context.Context, types.NamespacedName) (Result, error) { return Result{}, nil })
+
+	broken := informerOver(apierrors.NewInternalError(errNotDecodable))
+	c, err := New(Config{Name: "broken", Reconciler: noop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Watch(broken, nil); err != nil {
+		t.Fatal(err)
+	}
+	go broken.RunWithContext(ctx)
+	err = c.Start(ctx)
+	if err == nil || !strings.Contains(err.Error(), errNotDecodable.Error()) || !strings.Contains(err.Error(), "*v1.ConfigMap") {
+		t.Fatalf("Start = %v; want the list's error naming the type", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Start returned only when the test's bound ran out")
+	}
+
+	ok := informerOver(nil)
+	c, err = New(Config{Name: "ok", Reconciler: noop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WatchMapped(ok, func(metav1.Object) []types.NamespacedName { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	go ok.RunWithContext(ctx)
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("Start over a cache that lists: %v", err)
+	}
+}
+
+type notDecodable struct{}
+
+func (notDecodable) Error() string { return "stored object does not decode" }
+
+var errNotDecodable = notDecodable{}

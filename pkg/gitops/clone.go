@@ -14,6 +14,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // cloneTimeout bounds one clone (go-git's PlainClone: dial, the SSH handshake included, see
@@ -76,13 +78,13 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
 		if perr := q.packErr(); perr != nil {
-			return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: %w", RedactURL(repo), perr)}
+			return "", "", &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: %w", redact.URL(repo), perr)}
 		}
 		if q.exceeded() {
 			return "", "", tooLarge(repo)
 		}
 		if te := exceeded(parent, ctx, "clone", timeout); te != nil {
-			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", RedactURL(repo), te)}
+			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", redact.URL(repo), te)}
 		}
 		return "", "", classifyGitError(repo, err)
 	}
@@ -112,7 +114,7 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 }
 
 func tooLarge(repo string) error {
-	return &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %s", RedactURL(repo), sizeString(maxCheckoutBytes))}
+	return &GitError{Reason: ReasonRepositoryTooLarge, Err: fmt.Errorf("git %s: the checkout exceeds %s", redact.URL(repo), sizeString(maxCheckoutBytes))}
 }
 
 // checkSymlinks rejects symlinks that resolve outside root: the bundle reader follows symlinks, and

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // KnownHostsKey is the data key of a kubernetes.io/ssh-auth Secret that holds the known_hosts lines
@@ -80,13 +81,13 @@ const (
 func transportOf(repo string) (string, error) {
 	ep, err := transport.NewEndpoint(repo)
 	if err != nil {
-		return "", fmt.Errorf("repo %s is not a git URL: %w", RedactURL(repo), redactedError{err})
+		return "", fmt.Errorf("repo %s is not a git URL: %w", redact.URL(repo), redact.Error(err))
 	}
 	switch ep.Protocol {
 	case transportHTTP, transportHTTPS, transportSSH, transportGit:
 		return ep.Protocol, nil
 	}
-	return "", fmt.Errorf("repo %s: the %s transport is not supported; use https://, http://, ssh://, user@host:path or git://", RedactURL(repo), ep.Protocol)
+	return "", fmt.Errorf("repo %s: the %s transport is not supported; use https://, http://, ssh://, user@host:path or git://", redact.URL(repo), ep.Protocol)
 }
 
 // auth returns the go-git authentication for repo. An SSH URL always gets an explicit key and host
@@ -125,7 +126,7 @@ func (r *Reconciler) resolveCredentials(ctx context.Context, gr *v1alpha1.GitRep
 	if name == "" {
 		if kind == transportSSH {
 			return creds, unavailable(fmt.Errorf("repo %s is an SSH URL: set clientSecretName to a %s Secret with the keys %s and %s",
-				RedactURL(gr.Spec.Repo), corev1.SecretTypeSSHAuth, corev1.SSHAuthPrivateKey, KnownHostsKey))
+				redact.URL(gr.Spec.Repo), corev1.SecretTypeSSHAuth, corev1.SSHAuthPrivateKey, KnownHostsKey))
 		}
 		return creds, nil
 	}
@@ -137,7 +138,7 @@ func (r *Reconciler) resolveCredentials(ctx context.Context, gr *v1alpha1.GitRep
 	switch secret.Type {
 	case corev1.SecretTypeBasicAuth:
 		if kind != transportHTTP && kind != transportHTTPS {
-			return creds, unavailable(fmt.Errorf("secret %q is of type %s, which authenticates http(s) URLs, not %s", name, secret.Type, RedactURL(gr.Spec.Repo)))
+			return creds, unavailable(fmt.Errorf("secret %q is of type %s, which authenticates http(s) URLs, not %s", name, secret.Type, redact.URL(gr.Spec.Repo)))
 		}
 		user, err := secretKey(secret, corev1.BasicAuthUsernameKey)
 		if err != nil {
@@ -150,7 +151,7 @@ func (r *Reconciler) resolveCredentials(ctx context.Context, gr *v1alpha1.GitRep
 		creds.Username, creds.Password = string(user), string(password)
 	case corev1.SecretTypeSSHAuth:
 		if kind != transportSSH {
-			return creds, unavailable(fmt.Errorf("secret %q is of type %s, which authenticates SSH URLs, not %s", name, secret.Type, RedactURL(gr.Spec.Repo)))
+			return creds, unavailable(fmt.Errorf("secret %q is of type %s, which authenticates SSH URLs, not %s", name, secret.Type, redact.URL(gr.Spec.Repo)))
 		}
 		if creds.SSHPrivateKey, err = secretKey(secret, corev1.SSHAuthPrivateKey); err != nil {
 			return creds, unavailable(err)

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // DefaultMaxBackoff caps the delay between attempts on a failing repository.
@@ -250,7 +251,7 @@ func lsRemote(ctx context.Context, url string, creds Credentials) (map[string]st
 	})
 	if err != nil {
 		if te := exceeded(parent, ctx, "ls-remote", timeout); te != nil {
-			return nil, &GitError{Reason: ReasonRepositoryUnreachable, Err: fmt.Errorf("git %s: %w", RedactURL(url), te)}
+			return nil, &GitError{Reason: ReasonRepositoryUnreachable, Err: fmt.Errorf("git %s: %w", redact.URL(url), te)}
 		}
 		return nil, classifyGitError(url, err)
 	}

@@ -3,11 +3,12 @@ package gitops
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
+
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // GitError is a classified git failure; Reason is one of the Reason constants.
@@ -37,48 +38,13 @@ func classifyGitError(repo string, err error) error {
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		reason = ReasonRepositoryEmpty
 	}
-	return &GitError{Reason: reason, Err: fmt.Errorf("git %s: %w", RedactURL(repo), redactedError{err})}
+	return &GitError{Reason: reason, Err: fmt.Errorf("git %s: %w", redact.URL(repo), redact.Error(err))}
 }
 
 // isSSHAuthFailure reports whether the SSH server refused every key offered. golang.org/x/crypto/ssh
 // has no error type for it, only this message.
 func isSSHAuthFailure(err error) bool {
 	return strings.Contains(err.Error(), "ssh: unable to authenticate")
-}
-
-// redactedError hides credentials that go-git may print as part of a URL.
-type redactedError struct{ err error }
-
-var userinfoRE = regexp.MustCompile(`(://[^/@\s:]+):[^/@\s]*@`)
-
-// httpUserRE matches a user name without password in an http(s) URL, where it is usually a token
-// (https://<token>@github.com/…).
-var httpUserRE = regexp.MustCompile(`(https?://)[^/@\s:]+@`)
-
-func (e redactedError) Error() string { return redact(e.err.Error()) }
-
-// redact hides the credentials of every URL in s.
-func redact(s string) string {
-	return httpUserRE.ReplaceAllString(userinfoRE.ReplaceAllString(s, "$1:***@"), "$1***@")
-}
-func (e redactedError) Unwrap() error { return e.err }
-
-// RedactURL replaces the password of a URL with "***", and the user name of an http(s) URL without
-// password (a token, usually) too; ssh://git@host keeps its user name.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return redact(raw)
-	}
-	if u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "***")
-	} else if u.Scheme == "http" || u.Scheme == "https" {
-		u.User = url.User("***")
-	}
-	return strings.Replace(u.String(), "%2A%2A%2A", "***", 1)
 }
 
 // target is what a GitRepo follows, resolved against the remote's refs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -94,19 +95,31 @@ func NewController(opts Options) (*controller.Controller, error) {
 	return c, nil
 }
 
+// checkWorkDir fails unless a directory can be made in dir, where every sync checks out its commit
+// and pulls its charts: without one every GitRepo would fail the same way, one by one.
+func checkWorkDir(dir string) error {
+	d, err := os.MkdirTemp(dir, "fleet-check-")
+	if err != nil {
+		return fmt.Errorf("gitops: commits cannot be checked out in the temporary directory (TMPDIR): %w", err)
+	}
+	return os.Remove(d)
+}
+
 // resyncPeriod is the informers' resync: a safety net only, polling is driven by the queue.
 const resyncPeriod = 10 * time.Hour
 
 // Start runs the sync-loop controllers of this package against the API at cfg (the server's
 // loopback configuration) until ctx is done, reading Secrets with secrets (nil: none). It returns
-// once the caches are synced, with the handler of the git webhook endpoint (Webhook).
+// once the caches are synced, with the handler of the git webhook endpoint (Webhook). It fails
+// when commits and charts cannot be written to the system's temporary directory (TMPDIR), or when
+// the caches do not sync (controller.Controller.Start says why).
 func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) (http.Handler, error) {
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
-	cfg.UserAgent = "fleet-apiserver/controllers"
-	cs, err := versioned.NewForConfig(cfg)
+	if err := checkWorkDir(os.TempDir()); err != nil {
+		return nil, err
+	}
+	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("controllers: %w", err)
+		return nil, err
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
 	webhook := &Webhook{}

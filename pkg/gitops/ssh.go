@@ -18,6 +18,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 	"golang.org/x/net/proxy"
+
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // defaultSSHUser is the user of an SSH URL that names none, as in Fleet.
@@ -52,7 +54,7 @@ func (c Credentials) sshAuth(repo string) (transport.AuthMethod, error) {
 	}
 	ep, err := transport.NewEndpoint(repo)
 	if err != nil {
-		return nil, &GitError{Reason: ReasonInvalidSpec, Err: redactedError{err}}
+		return nil, &GitError{Reason: ReasonInvalidSpec, Err: redact.Error(err)}
 	}
 	user := ep.User
 	if user == "" {

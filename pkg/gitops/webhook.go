@@ -18,6 +18,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // MaxWebhookBody bounds the size of a webhook request body; a larger one is refused with 413.
@@ -108,12 +109,17 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	reply(rw, code, res)
 }
 
+// notVerified is the answer to a request that no GitRepo verifies, whether or not a GitRepo follows
+// its repository: the endpoint is unauthenticated, and a different answer would tell a stranger
+// which repositories are followed.
+var notVerified = webhookResponse{Error: "the request is not verified by the webhook secret of a GitRepo following this repository"}
+
 // handle verifies ev against the GitRepos it names and triggers those it moves.
 func (d *webhookDeps) handle(ctx context.Context, p provider, ev pushEvent, h http.Header, body []byte) (int, webhookResponse) {
 	candidates := d.gitReposFor(ev.repoURLs)
 	if len(candidates) == 0 {
-		klog.V(2).InfoS("Webhook for no GitRepo", "provider", p.name, "repo", truncate(redact(ev.repoURLs[0])))
-		return http.StatusAccepted, webhookResponse{Message: "no GitRepo follows this repository"}
+		klog.V(2).InfoS("Webhook refused: no GitRepo follows the repository", "provider", p.name, "repo", truncate(redact.URL(ev.repoURLs[0])))
+		return http.StatusUnauthorized, notVerified
 	}
 	ctx, cancel := context.WithTimeout(ctx, webhookSecretTimeout)
 	defer cancel()
@@ -136,7 +142,7 @@ func (d *webhookDeps) handle(ctx context.Context, p provider, ev pushEvent, h ht
 		klog.InfoS("Webhook triggered GitRepo", "gitrepo", klog.KObj(gr), "provider", p.name, "ref", u.ref, "commit", u.commit)
 	}
 	if verified == 0 {
-		return http.StatusUnauthorized, webhookResponse{Error: "the request is not verified by the webhook secret of any GitRepo following this repository"}
+		return http.StatusUnauthorized, notVerified
 	}
 	return http.StatusAccepted, webhookResponse{Triggered: triggered}
 }

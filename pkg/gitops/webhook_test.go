@@ -60,15 +60,21 @@ func newHookEnv(t *testing.T, secrets controller.SecretGetter, repos ...*v1alpha
 	return e
 }
 
-// post sends body with headers h and returns the status code and decoded answer.
-func (e *hookEnv) post(h http.Header, body []byte) (int, webhookResponse) {
-	e.t.Helper()
+// send posts body with headers h to the handler and returns what it wrote.
+func (e *hookEnv) send(h http.Header, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/git", bytes.NewReader(body))
 	for k, v := range h {
 		req.Header[k] = v
 	}
 	rec := httptest.NewRecorder()
 	e.hook.ServeHTTP(rec, req)
+	return rec
+}
+
+// post sends body with headers h and returns the status code and decoded answer.
+func (e *hookEnv) post(h http.Header, body []byte) (int, webhookResponse) {
+	e.t.Helper()
+	rec := e.send(h, body)
 	var res webhookResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
 		e.t.Fatalf("answer %d is not JSON: %q", rec.Code, rec.Body.String())
@@ -211,10 +217,55 @@ func TestWebhookOnlyVerifiedGitRepos(t *testing.T) {
 		t.Fatalf("without a Secrets API: %d, want 401", code)
 	}
 
-	// No GitRepo follows the repository: accepted, nothing triggered.
+	// No GitRepo follows the repository: refused like an unverified request (TestWebhookAnswersStrangersAlike).
 	e = newHookEnv(t, secrets, repos[7])
-	if code, res := e.post(signed("github", "a-secret", body), body); code != http.StatusAccepted || res.Triggered != 0 || len(e.enqueued) != 0 {
+	if code, res := e.post(signed("github", "a-secret", body), body); code != http.StatusUnauthorized || res.Triggered != 0 || len(e.enqueued) != 0 {
 		t.Fatalf("no GitRepo: %d %+v", code, res)
+	}
+}
+
+// postRaw sends body with headers h and returns the status code and the bytes of the answer.
+func (e *hookEnv) postRaw(h http.Header, body []byte) (int, string) {
+	rec := e.send(h, body)
+	return rec.Code, rec.Header().Get("Content-Type") + "\n" + rec.Body.String()
+}
+
+// TestWebhookAnswersStrangersAlike: an unverified request gets the same status and body whether or
+// not a GitRepo follows its repository, so the endpoint does not tell a stranger which repositories
+// are followed. A verified one still gets its own answer.
+func TestWebhookAnswersStrangersAlike(t *testing.T) {
+	body := fixture(t, "github-push.json")
+	secrets := mapSecrets{"apps/hook": {"github": []byte("s3cret")}}
+	followed := newHookEnv(t, secrets,
+		gitRepo("apps", "demo", "https://github.com/example-org/fleet-examples", nil),
+		gitRepo("apps", "no-secret", "git@github.com:example-org/fleet-examples.git", func(s *v1alpha1.GitRepoSpec) { s.WebhookSecret = "" }))
+	unfollowed := newHookEnv(t, secrets, gitRepo("apps", "other", "https://github.com/example-org/other", nil))
+	nothing := newHookEnv(t, secrets)
+
+	wantCode, want := followed.postRaw(signed("github", "guessed", body), body)
+	if wantCode != http.StatusUnauthorized {
+		t.Fatalf("a wrong signature for a followed repository: %d %s, want 401", wantCode, want)
+	}
+	for _, tt := range []struct {
+		name string
+		e    *hookEnv
+		h    http.Header
+	}{
+		{"followed, unsigned", followed, signed("github", "", body)},
+		{"not followed, wrong signature", unfollowed, signed("github", "guessed", body)},
+		{"not followed, signed with the secret of another GitRepo", unfollowed, signed("github", "s3cret", body)},
+		{"not followed, unsigned", unfollowed, signed("github", "", body)},
+		{"no GitRepo at all", nothing, signed("github", "guessed", body)},
+	} {
+		if code, got := tt.e.postRaw(tt.h, body); code != wantCode || got != want {
+			t.Errorf("%s: %d %q; want the answer to an unverified request for a followed repository, %d %q", tt.name, code, got, wantCode, want)
+		}
+		if len(tt.e.enqueued) != 0 {
+			t.Errorf("%s: enqueued %v", tt.name, tt.e.enqueued)
+		}
+	}
+	if code, res := followed.post(signed("github", "s3cret", body), body); code != http.StatusAccepted || res.Triggered != 1 {
+		t.Fatalf("a verified request: %d %+v, want 202 with 1 triggered", code, res)
 	}
 }
 

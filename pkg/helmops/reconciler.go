@@ -21,6 +21,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
 	listers "github.com/fleetapi/fleet/pkg/generated/listers/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // DefaultRetryInterval is the base of retries and of the repository backoff for a HelmOp that
@@ -196,9 +197,9 @@ func (r *Reconciler) resolve(ctx context.Context, s *opState) (controller.Result
 	}
 	versions, ok := charts[chart]
 	if !ok || len(versions) == 0 {
-		s.pollErr = &RepositoryError{Reason: ReasonChartNotFound, Repo: redact(h.Repo), Err: fmt.Errorf("no chart named %q", h.Chart)}
+		s.pollErr = &RepositoryError{Reason: ReasonChartNotFound, Repo: redact.URL(h.Repo), Err: fmt.Errorf("no chart named %q", h.Chart)}
 		if chart == "" {
-			s.pollErr = &RepositoryError{Reason: ReasonChartNotFound, Repo: redact(h.Repo), Err: errors.New("no tags")}
+			s.pollErr = &RepositoryError{Reason: ReasonChartNotFound, Repo: redact.URL(h.Repo), Err: errors.New("no tags")}
 		}
 		return res, controller.NewWaiting(ReasonChartNotFound, s.pollErr, s.retry)
 	}
@@ -256,7 +257,7 @@ func repositoryReason(err error) string {
 
 func chartName(h *v1alpha1.HelmOptions) string {
 	if isOCI(h.Repo) {
-		return redact(h.Repo)
+		return redact.URL(h.Repo)
 	}
 	return h.Chart
 }

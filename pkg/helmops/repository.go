@@ -17,6 +17,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // Credentials authenticate to one Helm repository or OCI registry. They come from the Secret named
@@ -36,7 +38,11 @@ type RepositoryError struct {
 	Err    error
 }
 
-func (e *RepositoryError) Error() string { return fmt.Sprintf("repository %s: %v", e.Repo, e.Err) }
+// Error names the repository and says what failed, both redacted: the underlying error may quote
+// URLs (a registry's, a redirect's) with credentials.
+func (e *RepositoryError) Error() string {
+	return redact.Text(fmt.Sprintf("repository %s: %v", e.Repo, e.Err))
+}
 
 // Unwrap returns the underlying error.
 func (e *RepositoryError) Unwrap() error { return e.Err }
@@ -76,15 +82,6 @@ func (c Credentials) httpClient() (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: requestTimeout}, nil
 }
 
-// redact returns u without a password in its user info.
-func redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	return p.Redacted()
-}
-
 // isOCI reports whether repo is an oci:// reference.
 func isOCI(repo string) bool { return strings.HasPrefix(repo, "oci://") }
 
@@ -103,12 +100,12 @@ func isLoopback(host string) bool {
 func listIndex(ctx context.Context, client *http.Client, repoURL string, creds Credentials) (map[string][]string, error) {
 	u, err := url.Parse(repoURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &RepositoryError{Reason: ReasonInvalidSpec, Repo: redact(repoURL), Err: errors.New("not an http(s) URL")}
+		return nil, &RepositoryError{Reason: ReasonInvalidSpec, Repo: redact.URL(repoURL), Err: errors.New("not an http(s) URL")}
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/index.yaml"
 	u.RawPath = ""
 	fail := func(reason string, err error) error {
-		return &RepositoryError{Reason: reason, Repo: redact(repoURL), Err: err}
+		return &RepositoryError{Reason: reason, Repo: redact.URL(repoURL), Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -183,7 +180,12 @@ func registryClient(hc *http.Client, ref string, creds Credentials) *auth.Client
 // with "_" turned back into "+" (Helm stores build metadata that way, helm#10166).
 func listTags(ctx context.Context, client *auth.Client, ref string) ([]string, error) {
 	fail := func(reason string, err error) error {
-		return &RepositoryError{Reason: reason, Repo: redact(ref), Err: err}
+		return &RepositoryError{Reason: reason, Repo: redact.URL(ref), Err: err}
+	}
+	if host, _, _ := strings.Cut(strings.TrimPrefix(ref, "oci://"), "/"); strings.Contains(host, "@") {
+		// The registry client would quote the host with the user information, where no URL
+		// redaction finds it.
+		return nil, fail(ReasonInvalidSpec, errors.New("an oci:// reference takes no user information; credentials go in the Secret of helmSecretName"))
 	}
 	repo, err := remote.NewRepository(strings.TrimPrefix(ref, "oci://"))
 	if err != nil {

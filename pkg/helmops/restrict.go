@@ -9,6 +9,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/policy"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // restrict applies the Policies of the HelmOp's namespace (policy.ForHelmOp) before anything is
@@ -32,7 +33,7 @@ func (r *Reconciler) restrict(_ context.Context, s *opState) (controller.Result,
 		if h := s.Spec.Helm; h != nil {
 			for _, u := range []string{h.Repo, h.Chart} {
 				if u != "" {
-					msg = strings.ReplaceAll(msg, u, redact(u))
+					msg = strings.ReplaceAll(msg, u, redact.URL(u))
 				}
 			}
 		}

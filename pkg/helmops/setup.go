@@ -101,12 +101,9 @@ const resyncPeriod = 10 * time.Hour
 // until ctx is done, reading Secrets with secrets (nil: none). It returns once the caches are
 // synced.
 func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) error {
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
-	cfg.UserAgent = "fleet-apiserver/controllers"
-	cs, err := versioned.NewForConfig(cfg)
+	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
-		return fmt.Errorf("helmops: %w", err)
+		return err
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
 	bundleFactory := externalversions.NewSharedInformerFactoryWithOptions(cs, resyncPeriod, BundleInformerOptions()...)

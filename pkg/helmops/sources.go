@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // DefaultMaxBackoff caps the delay between attempts on a failing repository.
@@ -97,7 +98,7 @@ func lister(repo string, creds Credentials) func(ctx context.Context) (map[strin
 	hc, err := creds.httpClient()
 	if err != nil {
 		return func(context.Context) (map[string][]string, error) {
-			return nil, &RepositoryError{Reason: ReasonCredentialsUnavailable, Repo: redact(repo), Err: err}
+			return nil, &RepositoryError{Reason: ReasonCredentialsUnavailable, Repo: redact.URL(repo), Err: err}
 		}
 	}
 	if isOCI(repo) {
@@ -177,7 +178,7 @@ func (s *Source) Charts(ctx context.Context, maxAge, base time.Duration) (map[st
 	case <-rd.done:
 		return rd.charts, rd.err
 	case <-ctx.Done():
-		return nil, &RepositoryError{Reason: ReasonRepositoryUnreachable, Repo: redact(s.repo),
+		return nil, &RepositoryError{Reason: ReasonRepositoryUnreachable, Repo: redact.URL(s.repo),
 			Err: fmt.Errorf("stopped waiting for the repository's answer: %w", context.Cause(ctx))}
 	}
 }
@@ -216,7 +217,7 @@ func (s *Source) run(rd *read, started time.Time, base time.Duration) {
 	defer cancel()
 	charts, err := s.list(ctx)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		err = &RepositoryError{Reason: ReasonRepositoryUnreachable, Repo: redact(s.repo),
+		err = &RepositoryError{Reason: ReasonRepositoryUnreachable, Repo: redact.URL(s.repo),
 			Err: fmt.Errorf("no complete answer within %s: %w", s.fetchTimeout, context.DeadlineExceeded)}
 	}
 	observeResolve(s.kind, s.clock.Since(started), err)

@@ -147,9 +147,27 @@ func TestSourceClassifiesFailures(t *testing.T) {
 	}
 }
 
-func TestRedactHidesPasswordsInURLs(t *testing.T) {
-	if got := redact("https://user:s3cret@charts.example.com/x"); strings.Contains(got, "s3cret") {
-		t.Fatalf("redact = %s", got)
+// TestSourceErrorsHideTokens: a repository URL carrying a token as the user name, as a password or
+// in the query names the repository with *** in the error of a failed read (url.URL.Redacted, used
+// before, showed the user name).
+func TestSourceErrorsHideTokens(t *testing.T) {
+	repo := chartserver.NewRepo(t, chartserver.MinimalChart(t, "app", "1.0.0"))
+	repo.RequireBasicAuth("fleet", "s3cret-pw")
+	host := strings.TrimPrefix(repo.URL, "http://")
+	reg := chartserver.NewRegistry(t, "charts", chartserver.MinimalChart(t, "app", "2.0.0"))
+	reg.RequireBasicAuth("fleet", "s3cret-pw")
+	const token = "glpat-T0kenT0ken"
+	for _, u := range []string{
+		"http://" + token + "@" + host,
+		"http://oauth2:" + token + "@" + host,
+		repo.URL + "?private_token=" + token,
+		"oci://" + token + "@" + reg.Host + "/charts/app",
+	} {
+		ss, _ := newFakeSources(time.Minute)
+		_, err := ss.For(u, Credentials{}).Charts(context.Background(), time.Second, time.Second)
+		if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "***") {
+			t.Errorf("reading %s: err = %v, want a failure naming the repository with ***", u, err)
+		}
 	}
 }
 

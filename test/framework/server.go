@@ -24,6 +24,8 @@ type Server struct {
 	DataDir string
 	// Kubeconfig is the admin kubeconfig the server wrote.
 	Kubeconfig string
+	// Env is added to the process's environment (this process's) at the next Start.
+	Env []string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -53,17 +55,37 @@ func (b *lockedBuffer) String() string {
 // (a new temporary directory when empty) and waits until /readyz answers. It is stopped at cleanup.
 func StartStandalone(t testing.TB, dataDir string, extraArgs ...string) *Server {
 	t.Helper()
+	s := NewStandalone(t, dataDir)
+	s.Start(extraArgs...)
+	return s
+}
+
+// NewStandalone returns a standalone server with its data in dataDir (a new temporary directory
+// when empty), not started yet; it is stopped at cleanup.
+func NewStandalone(t testing.TB, dataDir string) *Server {
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
 	s := &Server{t: t, DataDir: dataDir, Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig")}
-	s.Start(extraArgs...)
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// Start starts the process (again) and waits until it is ready.
+// Start starts the process (again) and waits until it is ready (/readyz).
 func (s *Server) Start(extraArgs ...string) {
+	s.t.Helper()
+	s.start("/readyz", extraArgs...)
+}
+
+// StartLive starts the process (again) and waits until it is live (/livez), not until it is ready:
+// for tests of what makes it unready.
+func (s *Server) StartLive(extraArgs ...string) {
+	s.t.Helper()
+	s.start("/livez", extraArgs...)
+}
+
+// start starts the process and waits until path answers ok.
+func (s *Server) start(path string, extraArgs ...string) {
 	s.t.Helper()
 	bin, err := Binary("fleet-apiserver")
 	if err != nil {
@@ -72,6 +94,9 @@ func (s *Server) Start(extraArgs ...string) {
 	_ = os.Remove(s.Kubeconfig)
 	args := append([]string{"--standalone", "--data-dir", s.DataDir, "--secure-port", "0"}, extraArgs...)
 	cmd := exec.Command(bin, args...)
+	if len(s.Env) > 0 {
+		cmd.Env = append(os.Environ(), s.Env...)
+	}
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -96,11 +121,11 @@ func (s *Server) Start(extraArgs ...string) {
 		if err != nil {
 			return false, nil
 		}
-		body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		body, err := cs.Discovery().RESTClient().Get().AbsPath(path).DoRaw(ctx)
 		return err == nil && string(body) == "ok", nil
 	})
 	if err != nil {
-		s.t.Fatalf("fleet-apiserver did not become ready: %v\noutput:\n%s", err, s.Output())
+		s.t.Fatalf("fleet-apiserver did not answer ok at %s: %v\noutput:\n%s", path, err, s.Output())
 	}
 }
 

@@ -133,6 +133,7 @@ func TestWebhookBehindKubeAPIServer(t *testing.T) {
 				t.Fatalf("%s: %d %s; want 401", name, code, answer)
 			}
 		}
+		hooks.assertStrangersAnsweredAlike(body, git.URL+"/nobody-follows.git", c2)
 		gr := e.gitRepo("hooked")
 		if gr.Status.Commit != c1 || gr.Status.WebhookCommit != "" || !gr.Status.LastWebhookTime.IsZero() {
 			t.Fatalf("a refused webhook changed the status: commit %s webhookCommit %q lastWebhookTime %v", gr.Status.Commit, gr.Status.WebhookCommit, gr.Status.LastWebhookTime)
@@ -252,6 +253,7 @@ func TestWebhookStandalone(t *testing.T) {
 	if code != http.StatusUnauthorized || !strings.Contains(answer, "not verified") {
 		t.Fatalf("signed push without a Secrets API: %d %s; want the handler's 401", code, answer)
 	}
+	hooks.assertStrangersAnsweredAlike(githubPush(repo.URL, "refs/heads/main", c2), git.URL+"/nobody-follows.git", c2)
 	if gr := e.gitRepo("hooked"); gr.Status.Commit != c1 || gr.Status.WebhookCommit != "" {
 		t.Fatalf("a refused webhook changed the status: commit %s webhookCommit %q", gr.Status.Commit, gr.Status.WebhookCommit)
 	}
@@ -261,6 +263,23 @@ func TestWebhookStandalone(t *testing.T) {
 	for _, path := range []string{"/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-local/gitrepos", "/apis", "/metrics"} {
 		if code, answer := hooks.do(http.MethodGet, path, http.Header{}, nil); code != http.StatusUnauthorized && code != http.StatusForbidden {
 			t.Errorf("GET %s without credentials: %d %s; want 401 or 403", path, code, truncate(answer))
+		}
+	}
+}
+
+// assertStrangersAnsweredAlike: a push for otherRepo, which no GitRepo follows, gets the status and
+// body that a wrongly signed push (followed, of the repository a GitRepo follows) gets, signed or not:
+// the answer does not tell which repositories are followed.
+func (c *hookClient) assertStrangersAnsweredAlike(followed []byte, otherRepo, commit string) {
+	c.t.Helper()
+	wantCode, want := c.push(followed, "guessed")
+	if wantCode != http.StatusUnauthorized {
+		c.t.Fatalf("a wrongly signed push for a followed repository: %d %s; want 401", wantCode, want)
+	}
+	other := githubPush(otherRepo, "refs/heads/main", commit)
+	for name, secret := range map[string]string{"wrong secret": "guessed", "no signature": "", "a GitRepo's secret": hookSecret} {
+		if code, answer := c.push(other, secret); code != wantCode || answer != want {
+			c.t.Errorf("push for a repository no GitRepo follows, %s: %d %s; want %d %s as for a followed one", name, code, answer, wantCode, want)
 		}
 	}
 }

@@ -13,7 +13,9 @@ import (
 )
 
 func TestDataSurvivesRestart(t *testing.T) {
-	s := framework.StartStandalone(t, "")
+	// Without the controllers: the GitRepo controller writes the GitRepos (finalizer, status) once it
+	// runs, which /readyz now waits for, and this test compares what is stored before and after.
+	s := framework.StartStandalone(t, "", "--controllers=false")
 	ctx := testContext(t)
 	client := s.Clientset().FleetV1alpha1().GitRepos("ns")
 
@@ -31,7 +33,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 	}
 
 	s.Stop()
-	s.Start()
+	s.Start("--controllers=false")
 	client = s.Clientset().FleetV1alpha1().GitRepos("ns")
 
 	for _, want := range []*v1alpha1.GitRepo{first, second} {

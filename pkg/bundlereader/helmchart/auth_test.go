@@ -200,6 +200,35 @@ func TestWhichFailuresAreRetried(t *testing.T) {
 	}
 }
 
+// TestFetchErrorsHideTokens: a chart repository, archive or OCI reference carrying a token as the
+// user name, as a password or in the query fails with a message that shows *** where the token was
+// (url.URL.Redacted, used before, showed a user name and every query).
+func TestFetchErrorsHideTokens(t *testing.T) {
+	repo := chartserver.NewRepo(t, filepath.Join(chartsDir, "guestbook"))
+	repo.RequireBasicAuth("reader", "s3cret-repo")
+	host := strings.TrimPrefix(repo.URL, "http://")
+	reg := chartserver.NewRegistry(t, "charts", filepath.Join(chartsDir, "guestbook"))
+	const token = "glpat-T0kenT0ken"
+	for _, h := range []v1alpha1.HelmOptions{
+		{Repo: "http://" + token + "@" + host, Chart: "guestbook"},
+		{Repo: "http://oauth2:" + token + "@" + host, Chart: "guestbook"},
+		{Repo: repo.URL + "/?private_token=" + token, Chart: "guestbook"},
+		{Chart: "http://" + token + "@" + host + "/guestbook-0.0.1.tgz"},
+		{Chart: repo.URL + "/guestbook-0.0.1.tgz?sig=" + token},
+		{Repo: "oci://" + token + "@" + reg.Host + "/charts/guestbook", Version: "0.0.1"},
+	} {
+		_, err := (&Fetcher{}).FetchChart(context.Background(), filepath.Join(chartsDir, "redis"), &h)
+		if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "***") {
+			t.Errorf("repo %q chart %q: err = %v; want a failure that shows *** for the token", h.Repo, h.Chart, err)
+		}
+	}
+	// A dependency's repository, from a chart's Chart.yaml.
+	_, err := (&Fetcher{}).Dependencies(context.Background(), appWithOCIDependency(t, token+"@"+reg.Host))
+	if err == nil || strings.Contains(err.Error(), token) {
+		t.Errorf("a dependency on oci://<token>@host: err = %v; want a failure without the token", err)
+	}
+}
+
 // TestCredentialsURLRule: the regex must match from the start through the host, and URLs that a
 // server could resolve differently from the regex get no credentials.
 func TestCredentialsURLRule(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // CredentialsByPathKey is the name of Fleet's file (and Secret key) of per-path Helm credentials.
@@ -110,7 +112,7 @@ func (c *Credentials) AuthFunc(root string) func(bundleDir, url string) *Auth {
 		}
 		if !c.allows(url) {
 			c.mu.Lock()
-			c.withheld = append(c.withheld, redactURL(url))
+			c.withheld = append(c.withheld, redact.URL(url))
 			c.mu.Unlock()
 			return nil
 		}
@@ -156,12 +158,4 @@ func (c *Credentials) Explain(msg, regexName string) string {
 	}
 	return fmt.Sprintf("%s (Helm credentials were not sent to %s: %s does not match it from the start through the host; URLs with user info or \"..\" get none)",
 		msg, strings.Join(slices.Compact(slices.Sorted(slices.Values(c.withheld))), ", "), regexName)
-}
-
-// redactURL hides a password in a URL.
-func redactURL(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
-	}
-	return u
 }

@@ -13,6 +13,7 @@ import (
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
 
 	"github.com/fleetapi/fleet/pkg/bundlereader"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // Validate checks what can be checked before a request: a CA bundle must hold a PEM certificate.
@@ -32,11 +33,11 @@ func checkRemote(ref, repoURL string) error {
 			continue // a chart name in a repository
 		}
 		if strings.Contains(u, "::") {
-			return fmt.Errorf("go-getter references (%q) are not supported; use an http(s):// chart repository or archive, or oci://", u)
+			return fmt.Errorf("go-getter references (%q) are not supported; use an http(s):// chart repository or archive, or oci://", redact.URL(u))
 		}
 		p, err := url.Parse(u)
 		if err != nil {
-			return fmt.Errorf("not a URL: %w", err)
+			return fmt.Errorf("not a URL: %w", redact.Error(err))
 		}
 		switch p.Scheme {
 		case "http", "https", "oci":
@@ -44,7 +45,12 @@ func checkRemote(ref, repoURL string) error {
 			return fmt.Errorf("the %q scheme is not supported; use http(s):// or oci://", p.Scheme)
 		}
 		if p.Host == "" {
-			return fmt.Errorf("%q has no host", u)
+			return fmt.Errorf("%q has no host", redact.URL(u))
+		}
+		if p.Scheme == "oci" && p.User != nil {
+			// The registry client would quote the host with the user information, where no URL
+			// redaction finds it.
+			return errors.New("an oci:// reference takes no user information; credentials go in the Secret of helmSecretName")
 		}
 	}
 	return nil
@@ -89,27 +95,3 @@ func sameOrigin(a, b string) bool {
 	pb, err2 := url.Parse(b)
 	return err1 == nil && err2 == nil && pa.Host != "" && strings.EqualFold(pa.Scheme, pb.Scheme) && strings.EqualFold(pa.Host, pb.Host)
 }
-
-// redactErr is err with the passwords of the given URLs hidden, where Helm repeats a URL as written.
-func redactErr(err error, urls ...string) error {
-	msg := err.Error()
-	redacted := msg
-	for _, u := range urls {
-		if r := redactURL(u); u != "" && r != u {
-			redacted = strings.ReplaceAll(redacted, u, r)
-		}
-	}
-	if redacted == msg {
-		return err
-	}
-	return &redactedError{msg: redacted, err: err}
-}
-
-// redactedError shows a redacted message and keeps the error chain for errors.Is and errors.As.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

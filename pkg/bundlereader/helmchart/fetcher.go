@@ -25,6 +25,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // Fetcher implements bundlereader.ChartFetcher with the Helm SDK.
@@ -178,7 +179,7 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 		return f.localChart(ctx, baseDir, ref, h)
 	}
 	if err := checkRemote(ref, repoURL); err != nil {
-		return nil, fmt.Errorf("helm: chart %s: %w", ref, err)
+		return nil, fmt.Errorf("helm: chart %s: %w", redact.URL(ref), err)
 	}
 	authURL := repoURL
 	if authURL == "" {
@@ -217,7 +218,7 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 		chartURL, err := repo.FindChartInAuthAndTLSAndPassRepoURL(repoURL, user, password, ref, h.Version, "", "", pull.CaFile,
 			pull.InsecureSkipTLSverify, false, getter.All(e.settings))
 		if err != nil {
-			return nil, chartError(fmt.Errorf("helm: chart %s (repo %s, version %q): %w", ref, redactURL(repoURL), h.Version, redactErr(err, repoURL)), true)
+			return nil, chartError(fmt.Errorf("helm: chart %s (repo %s, version %q): %w", ref, redact.URL(repoURL), h.Version, redact.Error(err)), true)
 		}
 		ref, pull.Version = chartURL, ""
 		// The archive is asked for by its own URL: a path-scoped rule of Auth applies to it too.
@@ -234,11 +235,11 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	// the repository's index.yaml) in memory while downloading, without a bound we can set: action.Pull
 	// takes no transport. What it expands to is bounded (untar).
 	if _, err := pull.Run(ref); err != nil {
-		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redactURL(ref), redactURL(repoURL), h.Version, redactErr(err, ref, repoURL)), true)
+		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redact.URL(ref), redact.URL(repoURL), h.Version, redact.Error(err)), true)
 	}
 	matches, _ := filepath.Glob(filepath.Join(pull.DestDir, "*.tgz"))
 	if len(matches) != 1 {
-		return nil, fmt.Errorf("helm: pulling chart %s: expected one archive, got %d", ref, len(matches))
+		return nil, fmt.Errorf("helm: pulling chart %s: expected one archive, got %d", redact.URL(ref), len(matches))
 	}
 	// Dependencies are resolved in an environment without the credentials (see archiveFiles).
 	return f.archiveFiles(ctx, e, matches[0], h, tlsOnly(auth))
@@ -395,7 +396,7 @@ func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (ma
 		RepositoryCache:  e.settings.RepositoryCache,
 	}
 	if err := man.Update(); err != nil {
-		return nil, chartError(fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), err), false)
+		return nil, chartError(fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), redact.Error(err)), false)
 	}
 	all, err := readDir(filepath.Join(work, "charts"), "charts")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apiserver/pkg/endpoints/openapi"
+	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	utilcompatibility "k8s.io/apiserver/pkg/util/compatibility"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
@@ -19,8 +20,6 @@ import (
 	"github.com/fleetapi/fleet/pkg/apiserver"
 	"github.com/fleetapi/fleet/pkg/controller"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
-	"github.com/fleetapi/fleet/pkg/gitops"
-	"github.com/fleetapi/fleet/pkg/helmops"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -135,9 +134,13 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	var storage generic.RESTOptionsGetter = db.RESTOptionsGetterWithTransformers(apiserver.StorageCodec(), transformers)
+	if o.Standalone {
+		storage = withoutGarbageCollector{storage}
+	}
 	return &apiserver.Config{
 		GenericConfig: serverConfig,
-		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: db.RESTOptionsGetterWithTransformers(apiserver.StorageCodec(), transformers)},
+		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: storage},
 	}, nil
 }
 
@@ -168,24 +171,9 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		secrets := secretGetter(core)
-		webhook := mountWebhook(server.GenericAPIServer)
-		server.GenericAPIServer.AddPostStartHookOrDie("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
-			go func() {
-				h, err := gitops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, gitops.ControllerName))
-				if err != nil {
-					klog.ErrorS(err, "Starting the controllers")
-					return
-				}
-				webhook.serve(h)
-			}()
-			go func() {
-				if err := helmops.Start(hc, server.GenericAPIServer.LoopbackClientConfig, secrets, eventRecorder(hc, core, helmops.ControllerName)); err != nil {
-					klog.ErrorS(err, "Starting the HelmOp controller")
-				}
-			}()
-			return nil
-		})
+		if err := o.addControllers(server.GenericAPIServer, core); err != nil {
+			return err
+		}
 	}
 	return server.GenericAPIServer.PrepareRun().RunWithContext(ctx)
 }
