@@ -80,7 +80,7 @@ func (db *DB) prepareAll(ctx context.Context, p *pool) error {
 	defer p.mu.Unlock()
 	for id := stmtID(0); id < numStatements; id++ {
 		text := db.text(id)
-		if text == "" || p.stmts[id] != nil {
+		if text == "" || p.stmts[id] != nil || isMigration(id) {
 			continue
 		}
 		var s *sql.Stmt

@@ -78,9 +78,13 @@ func FuzzListInputs(f *testing.F) {
 			return
 		}
 		pred = storage.SelectionPredicate{Label: ls, Field: fs, GetAttrs: podAttrs}
-		if pd := buildPushdown(pred); pd != nil {
+		if pd := buildPushdown(pred, indexed.want); pd != nil {
 			for _, inclusive := range []bool{true, false} {
 				query, args := pd.query("/pods/", "/pods0", inclusive, 10)
+				if n := strings.Count(query, "?"); n != len(args) {
+					t.Fatalf("%d placeholders for %d arguments in %q", n, len(args), query)
+				}
+				query, args = pd.historyQuery("/pods/", "/pods0", inclusive, 5, 10)
 				if n := strings.Count(query, "?"); n != len(args) {
 					t.Fatalf("%d placeholders for %d arguments in %q", n, len(args), query)
 				}

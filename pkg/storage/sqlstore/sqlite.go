@@ -158,7 +158,7 @@ func (sqliteDialect) override(id stmtID) string {
 	if id == stmtQuickCheck {
 		return `PRAGMA quick_check(1)`
 	}
-	return ""
+	return sqliteStatements[id]
 }
 
 func (sqliteDialect) rebind(query string) string { return query }
