@@ -123,7 +123,7 @@ func TestPagesDecodeOnlyWhatTheyReturn(t *testing.T) {
 func podKey(pod *example.Pod) string { return "/pods/" + pod.Namespace + "/" + pod.Name }
 
 // otherStore opens another store on db.
-func otherStore(t *testing.T, db *DB, prefix string, attrFunc storage.AttrFunc) *store {
+func otherStore(t testing.TB, db *DB, prefix string, attrFunc storage.AttrFunc) *store {
 	t.Helper()
 	cfg := podStoreConfig()
 	cfg.ResourcePrefix, cfg.AttrFunc = prefix, attrFunc
