@@ -15,7 +15,9 @@ import (
 // at the latest revision, every further page at R, each in a short read
 // transaction (a transaction held while a client reads would pin a reader
 // connection and the WAL for as long as it takes). Pages at R keep the
-// selector push-down (pushdown.historyQuery) and are not counted.
+// selector push-down (pushdown.historyQuery) and are not counted. An
+// initial state that takes longer to read than the compaction interval
+// ends with 410 Gone (a known gap, docs/storage.md).
 func (w *watcher) sendInitialState() error {
 	s := w.store
 	if w.startRV > 0 {
