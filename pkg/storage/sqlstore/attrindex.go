@@ -80,7 +80,9 @@ func (s *store) wantedAttrs() attrSet {
 // reports whether stored objects must be re-indexed first: the resource
 // has objects and its recorded set differs (no record: a database written
 // before the record existed, a resource written by a store without
-// AttrFunc, or one whose AttrFunc changed). An empty resource is indexed at
+// AttrFunc, or one whose AttrFunc changed). What stays recorded as indexed
+// is what the old record, its target (a re-index towards it may have been
+// interrupted) and this store's set share. An empty resource is indexed at
 // once.
 func (s *store) openIndex(ctx context.Context) (bool, error) {
 	want := s.want.encode()
@@ -100,9 +102,10 @@ func (s *store) openIndex(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if !found {
-			indexed = attrSet{}.encode()
-		}
+		// What every object is still indexed with: a re-index towards the
+		// recorded target (maybe interrupted) rewrote rows of some objects
+		// with it, and this store writes its own set from now on.
+		indexed = decodeAttrSet(indexed).intersect(decodeAttrSet(target)).intersect(s.want).encode()
 		if !nonEmpty {
 			indexed = want
 		}

@@ -150,3 +150,51 @@ func TestWriterWithoutAttrFuncDropsTheIndex(t *testing.T) {
 		t.Errorf("after re-indexing, decoded %d values for one match", decoded)
 	}
 }
+
+// TestInterruptedReindexIsRedone opens a database whose re-index towards a
+// set without status.phase was interrupted (the record still says every
+// object has status.phase rows, but the interrupted re-index deleted some)
+// with an AttrFunc that has status.phase: the store must not trust the old
+// record, and re-indexes.
+func TestInterruptedReindexIsRedone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "fleet.db")
+	db, s := openPods(t, path, podAttrs)
+	for i := range 10 {
+		pod := &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("pod-%d", i)}, Status: example.PodStatus{Phase: "Running"}}
+		if err := s.Create(ctx, "/pods/ns/"+pod.Name, pod, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What a re-index towards nodeOnlyAttrs leaves when interrupted after
+	// its first objects.
+	err := db.write(ctx, func(ctx context.Context, t *writeTx) error {
+		if _, err := t.r.exec(ctx, stmtSetAttrIndex, "/pods/", s.want.encode(), attrSet{Labels: true, Fields: []string{"spec.nodeName"}}.encode()); err != nil {
+			return err
+		}
+		for _, name := range []string{"pod-0", "pod-1", "pod-2"} {
+			if _, err := t.r.exec(ctx, stmtDeleteField, "/pods/ns/"+name, "status.phase"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	reindexHook = func() { <-release }
+	t.Cleanup(func() { reindexHook = nil })
+	_, s = openPods(t, path, podAttrs)
+	if got, decoded := selectedList(ctx, t, s, "status.phase=Running"); len(got) != 10 || decoded != 10 {
+		t.Errorf("before re-indexing: %d pods (want 10), %d decoded", len(got), decoded)
+	}
+	close(release)
+	<-s.reindexed
+	if got, decoded := selectedList(ctx, t, s, "status.phase=Running"); len(got) != 10 || decoded != 10 {
+		t.Errorf("after re-indexing: %d pods, %d decoded, want 10 pushed down", len(got), decoded)
+	}
+}
