@@ -35,6 +35,19 @@ func openPods(t *testing.T, path string, attrFunc storage.AttrFunc) (*DB, *store
 	return db, s
 }
 
+// reopenHeld closes db and makes the re-index of the next store opened
+// wait until the returned channel is closed.
+func reopenHeld(t *testing.T, db *DB) chan struct{} {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	reindexHook = func() { <-release }
+	t.Cleanup(func() { reindexHook = nil })
+	return release
+}
+
 // selectedList lists the pods matching a field selector and returns their
 // names and the number of values decoded.
 func selectedList(ctx context.Context, t *testing.T, s *store, field string) ([]string, uint64) {
@@ -69,13 +82,7 @@ func TestAddedFieldIsReindexed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	release := make(chan struct{})
-	reindexHook = func() { <-release }
-	t.Cleanup(func() { reindexHook = nil })
+	release := reopenHeld(t, db)
 	_, s = openPods(t, path, podAttrs)
 	got, decoded := selectedList(ctx, t, s, "status.phase=Running")
 	expectNoDiff(t, "before re-indexing", running, got)
@@ -182,12 +189,7 @@ func TestInterruptedReindexIsRedone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	reindexHook = func() { <-release }
-	t.Cleanup(func() { reindexHook = nil })
+	release := reopenHeld(t, db)
 	_, s = openPods(t, path, podAttrs)
 	if got, decoded := selectedList(ctx, t, s, "status.phase=Running"); len(got) != 10 || decoded != 10 {
 		t.Errorf("before re-indexing: %d pods (want 10), %d decoded", len(got), decoded)
