@@ -9,10 +9,12 @@
 // One database serves every resource (schema.go, sqlite.go):
 //
 //	meta(name, value)                        revision counter "rv", "compact_rv", "schema_version"
-//	events(rv PK, key, type, value, prev_rv) append-only history; a value is stored once
-//	objects(key PK, rv, size, expires_at)    current state: one row per live key -> its event
+//	events(rv PK, key, type, value, prev_rv) append-only history; a value is stored once; index (key, rv)
+//	objects(key PK, rv, size, expires_at,    current state: one row per live key -> its event;
+//	        attrs_rv)                        attrs_rv: revision since which its side-table rows are unchanged
 //	labels(key, name, value)                 labels at write time, index (name, value, key)
 //	fields(key, name, value)                 selectable fields at write time, same index
+//	attr_index(resource PK, indexed, target) per resource: what the side tables index (attrindex.go)
 //
 // Keys are the apiserver storage keys ("/fleet.cattle.io/gitrepos/ns/name")
 // compared byte-wise, so a recursive list is a key-range scan and key order
@@ -67,12 +69,24 @@
 // Nothing is held in memory for it and no other watcher waits. Only if
 // compaction overtakes it does it end, with 410 Gone.
 //
+// A replay reads the events of the watched key in (start, P] through the
+// (key, rv) index. For a key range (recursive watch) it counts, through the
+// same index, the events of the range up to the number of revisions to
+// replay, and reads the index when the range has fewer, the revision range
+// otherwise: O(min(history of the range, revisions since start)), so N
+// agents resuming their namespace watches after a restart do not each scan
+// every event since their revision.
+//
 // Resource versions follow etcd3: "n" streams the events after n (410 Gone
 // if compacted); "0" or "" first sends the current state as ADDED events;
 // with the WatchList feature, SendInitialEvents=true sends the state then,
 // with AllowWatchBookmarks, a bookmark annotated k8s.io/initial-events-end,
-// and SendInitialEvents=false starts at the current revision. A selector
-// turns modifications into ADDED/DELETED when the object enters/leaves it.
+// and SendInitialEvents=false starts at the current revision. The state is
+// read at one revision R, in pages of 1000: the first at the latest
+// revision, the others at R (push-down kept, nothing counted), each in its
+// own short read transaction, so that a client that reads slowly pins
+// neither a reader connection nor the WAL. A selector turns modifications
+// into ADDED/DELETED when the object enters/leaves it.
 // Watchers opened with ProgressNotify (the watch cache) get a bookmark at
 // the dispatch position every Config.ProgressNotifyInterval and on
 // RequestWatchProgress; watchers that allow bookmarks get one every
@@ -81,22 +95,56 @@
 //
 // # Lists and selector push-down
 //
-// A list at the latest revision scans objects in key order with keyset
-// pagination (the continue key is the last key + "\x00"). When the store has
-// the resource's AttrFunc (the Decorator passes it), labels and fields are
-// written to the side tables at write time and the indexable requirements
-// are pushed into SQL (pushdown.go): labels =, ==, !=, in, notin, exists,
-// !exists; fields =, ==, != with a non-empty value. A label or field
-// equality drives the scan through the (name, value, key) index, which
-// yields keys in order; the other requirements become EXISTS / NOT EXISTS
-// filters. Items are still checked with Predicate.Matches. metadata.name and
-// metadata.namespace are not indexed (the registry turns them into keys).
-// This requires the predicates given to GetList to use the same AttrFunc as
-// the store, as genericregistry.Store does. A list at an older revision
-// (ResourceVersionMatch=Exact, or a continue token whose revision is no
-// longer the latest) rebuilds that revision from the history without a
-// (key, rv) index: keys untouched since take the current row, the others
-// the prev_rv of their first later event. It does not push selectors down.
+// A list scans objects in key order with keyset pagination (the continue key
+// is the last key + "\x00"). When the store has the resource's AttrFunc (the
+// Decorator passes it), labels and fields are written to the side tables at
+// write time and the indexable requirements are pushed into SQL
+// (pushdown.go): labels =, ==, !=, in, notin, exists, !exists; fields =, ==,
+// != with a non-empty value. A label or field equality drives the scan
+// through the (name, value, key) index, which yields keys in order; the
+// other requirements become EXISTS / NOT EXISTS filters. Items are still
+// checked with Predicate.Matches. metadata.name and metadata.namespace are
+// not indexed (the registry turns them into keys). This requires the
+// predicates given to GetList to use the same AttrFunc as the store, as
+// genericregistry.Store does.
+//
+// What the side tables index is recorded per resource in attr_index: labels,
+// and the field names the AttrFunc returns for an empty object. indexed is
+// what every stored object has rows for; target is what writes maintain
+// now. Push-down trusts their intersection, read in the list's snapshot: a
+// selector on a field outside it is filtered in Go. When a store opens with
+// a set that differs from the record (a new selectable field, a database
+// written before the record existed), an empty resource is recorded at
+// once; otherwise the store re-indexes its objects in the background, in
+// batches of 256 through the writer, and records the new set when done
+// (reindex.go). A store without AttrFunc that writes drops the record, since
+// it cannot maintain the rows: push-down is off for that resource until a
+// store with an AttrFunc re-indexes it. An AttrFunc must return the same
+// field names for every object; a field whose derivation changes under the
+// same name is not detected.
+//
+// A page at an older revision R (ResourceVersionMatch=Exact, or a continue
+// token whose revision is no longer the latest: the revision is global, so
+// any write anywhere makes it older) is the merge, in key order, of two
+// parts (statements.go, historyTouched): the keys untouched since R (their
+// current row, pushed down as above with objects.rv <= R), and the keys
+// written since R that were live at R, taken from the events after R (the
+// first event after R of a key is the only one whose prev_rv is <= R, and
+// prev_rv is its version at R). For a written key whose side-table rows
+// have not changed since R (objects.attrs_rv <= R: a status update, an
+// annotation), those rows describe its version at R too, so the selector is
+// pushed down for it as well; keys relabelled, re-created or deleted since R
+// are returned with their version at R and filtered in Go. A page therefore
+// decodes what it returns plus the keys of its range relabelled or deleted
+// while the list is in progress, each once. attrs_rv moves when a write
+// changes the key's rows (and with every write of a store without AttrFunc);
+// a re-index that changes them sets it to the key's current revision.
+//
+// An unfiltered page that has more carries remainingItemCount. The first
+// page of a list counts the rest of the range; each store remembers the
+// count it handed out with a continue token (remaining.go, 256 lists), so
+// the next page subtracts what it returns instead of counting again. A page
+// whose token was not handed out by this process counts.
 //
 // # Compaction
 //
@@ -150,8 +198,8 @@
 //     for etcd (feature checker); with a cacher, consistent lists go to the
 //     database, which is correct.
 //   - etcd 3.7 RangeStream and the etcd-specific KubernetesRecorder.
-//   - Historical lists do not push selectors down.
-//   - Changing a resource's AttrFunc does not re-index stored objects.
+//   - At an older revision, objects relabelled or deleted since are
+//     decoded and filtered in Go (see Lists).
 //   - Several processes on one SQLite file (refused, see Durability);
 //     that is PostgreSQL's job.
 //   - Encryption of labels and selectable fields: the push-down side tables

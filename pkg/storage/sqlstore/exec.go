@@ -89,7 +89,7 @@ func (db *DB) prepare(ctx context.Context, p *pool, ids ...stmtID) error {
 	defer p.mu.Unlock()
 	for _, id := range ids {
 		text := db.text(id)
-		if text == "" || p.stmts[id] != nil {
+		if text == "" || p.stmts[id] != nil || isMigration(id) {
 			continue
 		}
 		var s *sql.Stmt

@@ -39,6 +39,9 @@ func init() {
 type setupOptions struct {
 	cfg   Config
 	store StoreConfig
+	// registryAttrs, when set, builds the store as production does: the
+	// Decorator of RESTOptionsGetter, given this AttrFunc by the registry.
+	registryAttrs storage.AttrFunc
 }
 
 type setupOption func(*setupOptions)
@@ -57,6 +60,10 @@ func withConfig(fn func(*Config)) setupOption {
 
 func withAttrFunc(fn storage.AttrFunc) setupOption {
 	return func(o *setupOptions) { o.store.AttrFunc = fn }
+}
+
+func withRegistryDecorator(fn storage.AttrFunc) setupOption {
+	return func(o *setupOptions) { o.registryAttrs = fn }
 }
 
 // openTestDB opens a fresh database in t.TempDir(), closed at cleanup.
@@ -86,11 +93,39 @@ func testSetup(t testing.TB, opts ...setupOption) (context.Context, *store, *DB)
 		opt(&o)
 	}
 	db := openTestDB(t, o.cfg)
+	if o.registryAttrs != nil {
+		return context.Background(), decoratedStore(t, db, o.store, o.registryAttrs), db
+	}
 	s, err := db.newStore(o.store)
 	if err != nil {
 		t.Fatalf("NewStore: %v", err)
 	}
 	return context.Background(), s, db
+}
+
+// decoratedStore builds the store of cfg through RESTOptionsGetter and its
+// Decorator, as genericregistry.Store does, with the registry's AttrFunc.
+func decoratedStore(t testing.TB, db *DB, cfg StoreConfig, attrFunc storage.AttrFunc) *store {
+	t.Helper()
+	opts, err := db.RESTOptionsGetter(cfg.Codec).GetRESTOptions(cfg.GroupResource, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := opts.StorageConfig
+	sc.Codec, sc.Transformer = cfg.Codec, cfg.Transformer
+	iface, destroy, err := opts.Decorator(sc, cfg.ResourcePrefix, nil, cfg.NewFunc, cfg.NewListFunc, attrFunc, nil, nil)
+	if err != nil {
+		t.Fatalf("Decorator: %v", err)
+	}
+	t.Cleanup(destroy)
+	s := iface.(*store)
+	// The Decorator reports unreadable objects as corrupt when
+	// AllowUnsafeMalformedObjectDeletion is on (its default), as etcd3's
+	// factory wraps its store in NewStoreWithUnsafeCorruptObjectDeletion.
+	// The suite expects the errors of the unwrapped store (etcd3 runs it
+	// without the wrapper too): keep the suite's setting.
+	s.corruptErrors = cfg.CorruptReadErrors
+	return s
 }
 
 // podStoreConfig is the store of the suite: example pods under "/pods/", JSON

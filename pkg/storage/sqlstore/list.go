@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
-	endpointsrequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/features"
 	"k8s.io/apiserver/pkg/storage"
 	storagemetrics "k8s.io/apiserver/pkg/storage/metrics"
@@ -25,96 +23,47 @@ const maxListBatch = 10000
 
 // GetList implements storage.Interface.
 //
-// The whole LIST runs in one read transaction (a snapshot). At the latest
-// revision it scans the objects table in key order, with the indexable part
-// of the selector pushed into SQL when the store has an AttrFunc; at an older
-// revision (ResourceVersionMatch=Exact, or a continue token whose revision
-// is no longer the latest) it rebuilds that revision from the event history,
-// without push-down. Items are always checked with Predicate.Matches.
+// The whole LIST runs in one read transaction (a snapshot). It scans the
+// keys in order with the indexable part of the selector pushed into SQL when
+// the store has an AttrFunc, at the latest revision or at an older one
+// (ResourceVersionMatch=Exact, or a continue token whose revision is no
+// longer the latest: see pushdown.historyQuery). Items are always checked
+// with Predicate.Matches.
 func (s *store) GetList(ctx context.Context, key string, opts storage.ListOptions, listObj runtime.Object) error {
 	keyPrefix, err := s.prepareKey(key, opts.Recursive)
 	if err != nil {
 		return err
 	}
-	listPtr, err := meta.GetItemsPtr(listObj)
+	l, err := s.newListing(opts.Predicate, listObj)
 	if err != nil {
 		return err
-	}
-	v, err := conversion.EnforcePtr(listPtr)
-	if err != nil {
-		return fmt.Errorf("need ptr to slice: %w", err)
-	}
-	if v.Kind() != reflect.Slice {
-		return fmt.Errorf("need ptr to slice, got %s", v.Kind())
 	}
 	withRev, continueKey, err := storage.ValidateListOptions(keyPrefix, s.versioner, opts)
 	if err != nil {
 		return err
 	}
-	l := &listing{
-		s:           s,
-		pred:        opts.Predicate,
-		v:           v,
-		newItemFunc: getNewItemFunc(listObj, v),
-		aggregator:  newListItemErrors(),
-	}
-	defer func() {
-		storagemetrics.RecordStorageListMetrics(s.groupResource, s.db.dialect.name(), l.index, l.fetched, l.evaluated, v.Len())
-	}()
-
-	var rev int64
-	var continueValue string
-	var remaining *int64
-	err = s.db.readTx(ctx, func(r runner) error {
-		var current, compacted int64
-		if _, err := r.queryRow(ctx, stmtRevisions, []any{&current, &compacted}); err != nil {
-			return err
-		}
-		switch {
-		case withRev == 0:
-			if err := s.validateMinimumResourceVersion(opts.ResourceVersion, uint64(current)); err != nil {
-				return err
-			}
-			rev = current
-		case withRev > current:
-			return storage.NewTooLargeResourceVersionError(uint64(withRev), uint64(current), 0)
-		case withRev < compacted:
-			return listCompactedError(len(opts.Predicate.Continue) > 0, continueKey, keyPrefix)
-		default:
-			rev = withRev
-		}
-		l.r, l.rev, l.historical = r, rev, rev < current
-		if !opts.Recursive {
-			return l.single(ctx, keyPrefix)
-		}
-		if err := l.scan(ctx, keyPrefix, continueKey); err != nil {
-			return err
-		}
-		var count int64
-		if l.hasMore && opts.Predicate.Empty() {
-			n, err := l.countAfter(ctx, l.lastKey)
-			if err != nil {
-				return err
-			}
-			count = n + opts.Predicate.Limit
-		}
-		continueValue, remaining, err = storage.PrepareContinueToken(l.lastKey, keyPrefix, rev, count, l.hasMore, opts)
-		return err
+	defer l.recordMetrics()
+	err = l.run(ctx, listRequest{
+		keyPrefix:   keyPrefix,
+		recursive:   opts.Recursive,
+		rev:         withRev,
+		minimumRV:   opts.ResourceVersion,
+		continueKey: continueKey,
+		paging:      len(opts.Predicate.Continue) > 0,
+		count:       true,
 	})
 	if err != nil {
 		return err
 	}
-	if err := l.aggregator.Aggregate(); err != nil {
-		var agg *aggregatedStorageError
-		if errors.As(err, &agg) {
-			return agg.apiStatus(s.groupResource)
-		}
+	if err := l.finish(); err != nil {
 		return err
 	}
-	if v.IsNil() {
-		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+	count := l.remainingAfter + opts.Predicate.Limit
+	continueValue, remaining, err := storage.PrepareContinueToken(l.lastKey, keyPrefix, l.rev, count, l.hasMore, opts)
+	if err != nil {
+		return err
 	}
-	if err := s.versioner.UpdateList(listObj, uint64(rev), continueValue, remaining); err != nil {
+	if err := s.versioner.UpdateList(listObj, uint64(l.rev), continueValue, remaining); err != nil {
 		return err
 	}
 	if utilfeature.DefaultFeatureGate.Enabled(features.ShardedListAndWatch) {
@@ -123,12 +72,113 @@ func (s *store) GetList(ctx context.Context, key string, opts storage.ListOption
 	return nil
 }
 
+// listRequest is one LIST, or one page of the initial state of a watch.
+type listRequest struct {
+	keyPrefix string
+	recursive bool
+	// rev is the revision to list at; 0 is the latest (no older than
+	// minimumRV).
+	rev       int64
+	minimumRV string
+	// continueKey is where the page starts ("<last key>\x00" after a page).
+	continueKey string
+	// paging: the request came with a continue token (410 errors then
+	// carry a token to continue at the latest revision).
+	paging bool
+	// count computes remainingAfter for unfiltered pages that have more
+	// (remainingItemCount of client pages; internal pages skip it).
+	count bool
+}
+
+// newListing prepares a list into listObj.
+func (s *store) newListing(pred storage.SelectionPredicate, listObj runtime.Object) (*listing, error) {
+	listPtr, err := meta.GetItemsPtr(listObj)
+	if err != nil {
+		return nil, err
+	}
+	v, err := conversion.EnforcePtr(listPtr)
+	if err != nil {
+		return nil, fmt.Errorf("need ptr to slice: %w", err)
+	}
+	if v.Kind() != reflect.Slice {
+		return nil, fmt.Errorf("need ptr to slice, got %s", v.Kind())
+	}
+	return &listing{s: s, pred: pred, v: v, newItemFunc: getNewItemFunc(listObj, v), aggregator: newListItemErrors()}, nil
+}
+
+// run reads the items in one read transaction.
+func (l *listing) run(ctx context.Context, req listRequest) error {
+	s := l.s
+	return s.db.readTx(ctx, func(r runner) error {
+		var current, compacted int64
+		if _, err := r.queryRow(ctx, stmtRevisions, []any{&current, &compacted}); err != nil {
+			return err
+		}
+		rev := req.rev
+		switch {
+		case rev == 0:
+			if err := s.validateMinimumResourceVersion(req.minimumRV, uint64(current)); err != nil {
+				return err
+			}
+			rev = current
+		case rev > current:
+			return storage.NewTooLargeResourceVersionError(uint64(rev), uint64(current), 0)
+		case rev < compacted:
+			return listCompactedError(req.paging, req.continueKey, req.keyPrefix)
+		}
+		l.r, l.rev, l.historical = r, rev, rev < current
+		if !req.recursive {
+			return l.single(ctx, req.keyPrefix)
+		}
+		if !l.pred.Empty() {
+			idx, err := s.indexState(ctx, r)
+			if err != nil {
+				return err
+			}
+			l.idx = idx
+		}
+		if err := l.scan(ctx, req.keyPrefix, req.continueKey); err != nil {
+			return err
+		}
+		if req.count && l.hasMore && l.pred.Empty() {
+			n, err := l.remaining(ctx, req.keyPrefix, req.continueKey)
+			if err != nil {
+				return err
+			}
+			l.remainingAfter = n
+		}
+		return nil
+	})
+}
+
+// finish reports the items that could not be read, and makes a nil list
+// empty.
+func (l *listing) finish() error {
+	if err := l.aggregator.Aggregate(); err != nil {
+		var agg *aggregatedStorageError
+		if errors.As(err, &agg) {
+			return agg.apiStatus(l.s.groupResource)
+		}
+		return err
+	}
+	if l.v.IsNil() {
+		l.v.Set(reflect.MakeSlice(l.v.Type(), 0, 0))
+	}
+	return nil
+}
+
+func (l *listing) recordMetrics() {
+	storagemetrics.RecordStorageListMetrics(l.s.groupResource, l.s.db.dialect.name(), l.index, l.fetched, l.evaluated, l.v.Len())
+}
+
 // listing is the state of one GetList.
 type listing struct {
-	s           *store
-	r           runner
-	rev         int64
-	historical  bool
+	s          *store
+	r          runner
+	rev        int64
+	historical bool
+	// idx is what the side tables index for every stored object.
+	idx         attrSet
 	pred        storage.SelectionPredicate
 	v           reflect.Value
 	newItemFunc func() runtime.Object
@@ -141,6 +191,8 @@ type listing struct {
 	fetched   int
 	evaluated int
 	index     string
+	// remainingAfter is the number of items after lastKey (request.count).
+	remainingAfter int64
 }
 
 // errStopList ends a scan early; the reason is in the aggregator.
@@ -182,8 +234,8 @@ func (l *listing) scan(ctx context.Context, keyPrefix, continueKey string) error
 		}
 	}
 	var pd *pushdown
-	if !l.historical && l.s.attrFunc != nil && !l.pred.Empty() {
-		if pd = buildPushdown(l.pred); pd != nil {
+	if l.s.attrFunc != nil && !l.pred.Empty() && !(l.historical && l.s.legacyHistory) {
+		if pd = buildPushdown(l.pred, l.idx); pd != nil {
 			l.index = pd.index
 		}
 	}
@@ -233,67 +285,4 @@ func (l *listing) consume(ctx context.Context, rows *sql.Rows, paging bool) (int
 		}
 	}
 	return n, rows.Err()
-}
-
-// page runs the query of one batch.
-func (l *listing) page(ctx context.Context, pd *pushdown, start, hi string, inclusive bool, batch int64) (*sql.Rows, error) {
-	switch {
-	case l.historical && inclusive:
-		return l.r.query(ctx, stmtListHistoryFrom, start, hi, l.rev, l.rev, start, hi, l.rev, batch)
-	case l.historical:
-		return l.r.query(ctx, stmtListHistoryAfter, start, hi, l.rev, l.rev, start, hi, l.rev, batch)
-	case pd != nil:
-		text, args := pd.query(start, hi, inclusive, batch)
-		return l.r.queryDynamic(ctx, "list_pushdown_"+pd.index, text, args...)
-	case inclusive:
-		return l.r.query(ctx, stmtListCurrentFrom, start, hi, batch)
-	default:
-		return l.r.query(ctx, stmtListCurrentAfter, start, hi, batch)
-	}
-}
-
-// countAfter counts the keys after key in the listed range (for
-// RemainingItemCount, only computed for unfiltered paged lists).
-func (l *listing) countAfter(ctx context.Context, key string) (int64, error) {
-	hi := l.hi
-	var n int64
-	var err error
-	if l.historical {
-		_, err = l.r.queryRow(ctx, stmtCountHistoryAfter, []any{&n}, key, hi, l.rev, l.rev, key, hi, l.rev)
-	} else {
-		_, err = l.r.queryRow(ctx, stmtCountCurrentAfter, []any{&n}, key, hi)
-	}
-	return n, err
-}
-
-// item decodes one stored value and appends it when it matches.
-func (l *listing) item(ctx context.Context, key string, rv int64, value []byte) error {
-	s := l.s
-	data, _, err := s.fromStorage(ctx, key, value)
-	if err != nil {
-		if l.aggregator.Append(key, storage.NewInternalError(fmt.Errorf("unable to transform key %q: %w", key, err))) {
-			return errStopList
-		}
-		return nil
-	}
-	select {
-	case <-ctx.Done():
-		return storage.NewTimeoutError(key, "request did not complete within requested timeout")
-	default:
-	}
-	start := time.Now()
-	obj := l.newItemFunc()
-	err = s.decodeInto(data, obj, rv)
-	endpointsrequest.TrackDecodeLatency(ctx, time.Since(start))
-	if err != nil {
-		if l.aggregator.Append(key, err) {
-			return errStopList
-		}
-		return nil
-	}
-	l.evaluated++
-	if matched, err := l.pred.Matches(obj); err == nil && matched {
-		l.v.Set(reflect.Append(l.v, reflect.ValueOf(obj).Elem()))
-	}
-	return nil
 }

@@ -29,15 +29,16 @@ type driverReq struct {
 	value  string
 }
 
-// buildPushdown translates the label and field requirements of a predicate.
+// buildPushdown translates the label and field requirements of a predicate
+// that the side tables index for every stored object (idx, see indexState).
 // Supported: labels =, ==, !=, in, notin, exists, !exists; fields =, ==, !=
 // with a non-empty value (a missing field reads as "" for field selectors,
 // which a row lookup cannot express). metadata.name and metadata.namespace
-// are not indexed: keys already encode them. It returns nil when nothing can
-// be pushed down.
-func buildPushdown(pred storage.SelectionPredicate) *pushdown {
+// are not indexed: keys already encode them. A field outside idx is left to
+// Predicate.Matches. It returns nil when nothing can be pushed down.
+func buildPushdown(pred storage.SelectionPredicate, idx attrSet) *pushdown {
 	pd := &pushdown{}
-	if pred.Label != nil && !pred.Label.Empty() {
+	if idx.Labels && pred.Label != nil && !pred.Label.Empty() {
 		if reqs, selectable := pred.Label.Requirements(); selectable {
 			for _, r := range reqs {
 				pd.addLabel(r)
@@ -46,7 +47,9 @@ func buildPushdown(pred storage.SelectionPredicate) *pushdown {
 	}
 	if pred.Field != nil && !pred.Field.Empty() {
 		for _, r := range pred.Field.Requirements() {
-			pd.addField(r)
+			if idx.hasField(r.Field) {
+				pd.addField(r)
+			}
 		}
 	}
 	if pd.driver == nil && len(pd.filters) == 0 {
@@ -144,6 +147,59 @@ func (pd *pushdown) addIn(open, key string, values []string) {
 func (pd *pushdown) query(start, hi string, inclusive bool, limit int64) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, len(pd.args)+5)
+	args = pd.currentArm(&b, args, start, hi, inclusive, nil)
+	if pd.driver != nil {
+		b.WriteString(fragDrivenOrderLimit)
+	} else {
+		b.WriteString(fragOrderLimit)
+	}
+	return b.String(), append(args, limit)
+}
+
+// historyQuery assembles the statement for one page of the state at an
+// older revision rev (see historyTouched and fragTouchedArm): the keys
+// untouched since rev, filtered as query does, merged in key order with the
+// keys touched since rev, filtered when their side-table rows have not
+// changed since rev and returned unfiltered otherwise.
+func (pd *pushdown) historyQuery(start, hi string, inclusive bool, rev, limit int64) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(pd.args)+12)
+	b.WriteString(historyTouched)
+	args = append(args, rev, rev)
+	args = pd.currentArm(&b, args, start, hi, inclusive, rev)
+	b.WriteString(fragTouchedArm)
+	args = append(args, rev)
+	if inclusive {
+		b.WriteString(fragTouchedKeyFrom)
+	} else {
+		b.WriteString(fragTouchedKeyAfter)
+	}
+	args = append(args, start, hi)
+	b.WriteString(fragUnchangedOpen)
+	filters, filterArgs := pd.filters, pd.args
+	if d := pd.driver; d != nil {
+		frag := fragLabelEq
+		if d.fields {
+			frag = fragFieldEq
+		}
+		filters = append([]string{frag}, filters...)
+		filterArgs = append([]any{d.name, d.value}, filterArgs...)
+	}
+	for i, f := range filters {
+		if i > 0 {
+			b.WriteString(fragAnd)
+		}
+		b.WriteString(f)
+	}
+	args = append(args, filterArgs...)
+	b.WriteString(fragUnchangedClose)
+	b.WriteString(fragOrderFirstLimit)
+	return b.String(), append(args, limit)
+}
+
+// currentArm writes the select of the keys in range that pass the
+// push-down, in key order, and, when rev is set, untouched since rev.
+func (pd *pushdown) currentArm(b *strings.Builder, args []any, start, hi string, inclusive bool, rev any) []any {
 	if pd.driver != nil {
 		if pd.driver.fields {
 			b.WriteString(fragSelectDrivenFields)
@@ -165,16 +221,13 @@ func (pd *pushdown) query(start, hi string, inclusive bool, limit int64) (string
 		}
 	}
 	args = append(args, start, hi)
+	if rev != nil {
+		b.WriteString(fragAtRev)
+		args = append(args, rev)
+	}
 	for _, f := range pd.filters {
 		b.WriteString(fragAnd)
 		b.WriteString(f)
 	}
-	args = append(args, pd.args...)
-	if pd.driver != nil {
-		b.WriteString(fragDrivenOrderLimit)
-	} else {
-		b.WriteString(fragOrderLimit)
-	}
-	args = append(args, limit)
-	return b.String(), args
+	return append(args, pd.args...)
 }

@@ -99,7 +99,7 @@ func TestPushdownMatchesPlainList(t *testing.T) {
 		{name: "field equals", field: "spec.nodeName=node-3", wantPush: true},
 		{name: "field not equals", field: "spec.nodeName!=node-x", wantPush: true},
 		{name: "field empty value is filtered in Go", field: "status.phase=", wantPush: false},
-		{name: "field unknown", field: "spec.unknown=x", wantPush: true},
+		{name: "field the store does not index is filtered in Go", field: "spec.unknown=x", wantPush: false},
 		{name: "field metadata is filtered in Go", field: "metadata.namespace=ns-1", wantPush: false},
 		{name: "label and field", label: "app=web", field: "status.phase=Running", wantPush: true},
 		{name: "label and two fields", label: "tier!=gold", field: "spec.nodeName=node-0,status.phase!=Running", wantPush: true},
@@ -122,7 +122,7 @@ func TestPushdownMatchesPlainList(t *testing.T) {
 					}
 					pred.Field = sel
 				}
-				if got := buildPushdown(pred) != nil; got != tt.wantPush {
+				if got := buildPushdown(pred, indexed.want) != nil; got != tt.wantPush {
 					t.Errorf("pushed down = %v, want %v", got, tt.wantPush)
 				}
 				plainReads := plain.getTransformer().(*storagetesting.PrefixTransformer)

@@ -32,6 +32,30 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// Watch replay and historical lists find the events of a key (range)
+	// through this index instead of scanning every event since a revision.
+	{version: 2, name: "events (key, rv) index", apply: execAll(stmtMigrateEventsKeyIndex)},
+	// objects.attrs_rv is the revision since which the side-table rows of a
+	// key are unchanged (historical pages push selectors down for keys whose
+	// rows have not changed since the page's revision). For existing rows
+	// the current version is the conservative answer.
+	{version: 3, name: "objects.attrs_rv", apply: execAll(stmtMigrateObjectsAttrsRV, stmtBackfillAttrsRV)},
+	// attr_index records, per resource, which labels and fields the side
+	// tables index for every stored object (attrindex.go). No row: nothing
+	// is trusted, so existing resources are re-indexed when their store opens.
+	{version: 4, name: "attr_index table", apply: execAll(stmtMigrateAttrIndex)},
+}
+
+// execAll is a migration that runs statements in order.
+func execAll(ids ...stmtID) func(ctx context.Context, r runner) error {
+	return func(ctx context.Context, r runner) error {
+		for _, id := range ids {
+			if _, err := r.exec(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // latestSchemaVersion is the schema this binary writes.

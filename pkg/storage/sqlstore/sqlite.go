@@ -188,7 +188,7 @@ func (sqliteDialect) override(id stmtID) string {
 	case stmtWALCheckpoint:
 		return `PRAGMA wal_checkpoint(TRUNCATE)`
 	}
-	return ""
+	return sqliteStatements[id]
 }
 
 func (sqliteDialect) rebind(query string) string { return query }

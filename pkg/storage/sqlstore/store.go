@@ -62,6 +62,19 @@ type store struct {
 	attrFunc       storage.AttrFunc
 	corruptErrors  bool
 	sizeEstimation atomic.Bool
+
+	// indexKey names the resource in attr_index (the prefix with "/").
+	indexKey string
+	// want is what this store's AttrFunc indexes (attrindex.go).
+	want attrSet
+	// reindexed is closed once stored objects are indexed with want.
+	reindexed chan struct{}
+	// remaining caches the remaining item counts of paged lists.
+	remaining remainingCache
+
+	// Benchmarks only: serve historical pages without push-down and replay
+	// key ranges by revision range, as before the (key, rv) index.
+	legacyHistory, legacyReplay bool
 }
 
 var _ storage.Interface = (*store)(nil)
@@ -94,8 +107,23 @@ func (db *DB) newStore(cfg StoreConfig) (*store, error) {
 		groupResource:  cfg.GroupResource,
 		attrFunc:       cfg.AttrFunc,
 		corruptErrors:  cfg.CorruptReadErrors,
+		indexKey:       withSlash(cfg.ResourcePrefix),
+		reindexed:      make(chan struct{}),
 	}
 	s.setTransformer(t)
+	if s.attrFunc == nil {
+		close(s.reindexed)
+		return s, nil
+	}
+	if db.closed() {
+		return nil, ErrClosed
+	}
+	s.want = s.wantedAttrs()
+	needed, err := s.openIndex(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("new store %s: recording its indexed labels and fields: %w", cfg.ResourcePrefix, err)
+	}
+	s.startReindex(needed)
 	return s, nil
 }
 
@@ -160,29 +188,6 @@ func (s *store) decodeNew(data []byte, rv int64) (runtime.Object, error) {
 		return nil, fmt.Errorf("failure to version api object (%d): %w", rv, err)
 	}
 	return obj, nil
-}
-
-// attrsOf computes the labels and fields stored for push-down. Fields that
-// keys already encode (metadata.name, metadata.namespace) are not stored:
-// the registry turns them into key lookups and prefixes.
-func (s *store) attrsOf(obj runtime.Object) *attrs {
-	if s.attrFunc == nil {
-		return nil
-	}
-	ls, fs, err := s.attrFunc(obj)
-	if err != nil {
-		// The object cannot match any selector then; index nothing.
-		klog.V(4).InfoS("Cannot compute object attributes for indexing", "resource", s.groupResource, "err", err)
-		return &attrs{}
-	}
-	a := &attrs{labels: map[string]string(ls), fields: make(map[string]string, len(fs))}
-	for k, v := range fs {
-		if k == "metadata.name" || k == "metadata.namespace" {
-			continue
-		}
-		a.fields[k] = v
-	}
-	return a
 }
 
 // Stats implements storage.Interface.

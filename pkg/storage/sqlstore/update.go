@@ -32,7 +32,7 @@ func (s *store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return storage.NewInternalError(err)
 	}
-	rv, err := s.db.put(ctx, putRequest{key: preparedKey, value: newData, ttl: ttl, attrs: s.attrsOf(obj)})
+	rv, err := s.db.put(ctx, s.putRequest(preparedKey, newData, 0, ttl, obj))
 	if errors.Is(err, errExists) {
 		return storage.NewKeyExistsError(preparedKey, 0)
 	}
@@ -128,9 +128,7 @@ func (s *store) GuaranteedUpdate(
 		if err != nil {
 			return storage.NewInternalError(err)
 		}
-		rv, err := s.db.put(ctx, putRequest{
-			key: preparedKey, value: newData, expectRV: origState.rev, ttl: ttl, attrs: s.attrsOf(ret),
-		})
+		rv, err := s.db.put(ctx, s.putRequest(preparedKey, newData, origState.rev, ttl, ret))
 		if errors.Is(err, errConflict) || errors.Is(err, errExists) {
 			klog.V(4).InfoS("GuaranteedUpdate conflict, retrying", "key", preparedKey)
 			if origState, err = getCurrentState(); err != nil {

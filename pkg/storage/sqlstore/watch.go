@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apiserver/pkg/features"
 	"k8s.io/apiserver/pkg/storage"
@@ -188,56 +185,6 @@ func (w *watcher) exit() {
 	close(w.finished)
 }
 
-// sendInitialState sends the current state as ADDED events, read page by
-// page at one revision, and continues after that revision.
-func (w *watcher) sendInitialState() error {
-	s := w.store
-	if w.startRV > 0 {
-		current, err := s.db.CurrentResourceVersion(w.ctx)
-		if err != nil {
-			return err
-		}
-		if uint64(w.startRV) > current {
-			return storage.NewTooLargeResourceVersionError(uint64(w.startRV), current, int(wait.Jitter(time.Second, 3).Seconds()))
-		}
-	}
-	if s.newListFunc == nil {
-		return errors.New("initial events require the store's NewListFunc")
-	}
-	pred := w.pred
-	pred.Limit, pred.Continue = initialListPage, ""
-	for {
-		list := s.newListFunc()
-		if err := s.GetList(w.ctx, w.key, storage.ListOptions{Predicate: pred, Recursive: w.recursive}, list); err != nil {
-			return err
-		}
-		items, err := meta.ExtractList(list)
-		if err != nil {
-			return err
-		}
-		for _, obj := range items {
-			if !w.send(watch.Event{Type: watch.Added, Object: obj}) {
-				return w.ctx.Err()
-			}
-		}
-		lm, err := meta.ListAccessor(list)
-		if err != nil {
-			return err
-		}
-		if pred.Continue == "" {
-			rv, err := s.versioner.ParseResourceVersion(lm.GetResourceVersion())
-			if err != nil {
-				return err
-			}
-			w.lastRV = int64(rv)
-		}
-		if lm.GetContinue() == "" {
-			return nil
-		}
-		pred.Continue = lm.GetContinue()
-	}
-}
-
 // replay sends the history events in (lastRV, regRV] that concern the
 // watched key, checking in the same snapshot that they are not compacted.
 func (w *watcher) replay() error {
@@ -253,12 +200,16 @@ func (w *watcher) replay() error {
 			if w.lastRV < compacted {
 				return apierrors.NewResourceExpired(watchExpiredMessage)
 			}
-			var err error
-			if w.recursive {
-				events, err = queryEvents(w.ctx, r, stmtReplayPrefix, w.lastRV, w.regRV, lo, hi, replayBatch)
-			} else {
+			if !w.recursive {
+				var err error
 				events, err = queryEvents(w.ctx, r, stmtReplayKey, w.lastRV, w.regRV, w.key, replayBatch)
+				return err
 			}
+			id, err := w.replayStatement(r, lo, hi)
+			if err != nil {
+				return err
+			}
+			events, err = queryEvents(w.ctx, r, id, w.lastRV, w.regRV, lo, hi, replayBatch)
 			return err
 		})
 		if err != nil {
@@ -275,6 +226,28 @@ func (w *watcher) replay() error {
 		}
 	}
 	return nil
+}
+
+// replayStatement chooses how a recursive watcher reads the events of its
+// key range in (lastRV, regRV]: through the (key, rv) index when the range
+// has fewer events in its whole (uncompacted) history than there are
+// revisions to replay, by revision range otherwise. The probe counts at most
+// that many index entries, so a replay costs O(min(history of the range,
+// revisions to replay)): after a restart, N agents watching their own
+// namespaces no longer each scan every event since their revision.
+func (w *watcher) replayStatement(r runner, lo, hi string) (stmtID, error) {
+	span := w.regRV - w.lastRV
+	if w.store.legacyReplay {
+		return stmtReplayPrefix, nil
+	}
+	var n int64
+	if _, err := r.queryRow(w.ctx, stmtCountRangeEvents, []any{&n}, lo, hi, span); err != nil {
+		return 0, err
+	}
+	if n < span {
+		return stmtReplayPrefixByKey, nil
+	}
+	return stmtReplayPrefix, nil
 }
 
 func queryEvents(ctx context.Context, r runner, id stmtID, args ...any) ([]*rawEvent, error) {

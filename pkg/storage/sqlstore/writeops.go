@@ -21,8 +21,15 @@ type putRequest struct {
 	// when the key must not exist.
 	expectRV int64
 	// ttl in seconds; 0 means no expiry.
-	ttl   uint64
+	ttl uint64
+	// attrs are the side-table rows of the new version; nil when the
+	// writer does not maintain them (a store without AttrFunc).
 	attrs *attrs
+	// unindexed is the resource (attr_index key) of a writer without
+	// AttrFunc: its write makes the side tables of that resource stale, so
+	// the resource's index record is dropped (push-down off until a store
+	// with an AttrFunc re-indexes it).
+	unindexed string
 }
 
 // put writes a new version of a key and its event, and returns its revision.
@@ -46,8 +53,14 @@ func putTx(ctx context.Context, t *writeTx, req putRequest) (int64, error) {
 	}
 	size := int64(len(req.value))
 	eventType, prev := eventModified, any(req.expectRV)
+	// Without attrs the rows of the key are not maintained: attrs_rv moves
+	// with every write (no historical page trusts them).
+	var attrsRV any
+	if req.attrs == nil {
+		attrsRV = rv
+	}
 	if req.expectRV == 0 {
-		n, err := t.r.execAffected(ctx, stmtInsertObject, req.key, rv, size, expires)
+		n, err := t.r.execAffected(ctx, stmtInsertObject, req.key, rv, size, expires, rv)
 		if err != nil {
 			return 0, err
 		}
@@ -56,7 +69,7 @@ func putTx(ctx context.Context, t *writeTx, req putRequest) (int64, error) {
 		}
 		eventType, prev = eventCreated, nil
 	} else {
-		n, err := t.r.execAffected(ctx, stmtUpdateObject, rv, size, expires, req.key, req.expectRV)
+		n, err := t.r.execAffected(ctx, stmtUpdateObject, rv, size, expires, attrsRV, req.key, req.expectRV)
 		if err != nil {
 			return 0, err
 		}
@@ -68,16 +81,35 @@ func putTx(ctx context.Context, t *writeTx, req putRequest) (int64, error) {
 		return 0, err
 	}
 	if req.attrs == nil {
+		if req.unindexed != "" {
+			if _, err := t.r.exec(ctx, stmtDropAttrIndex, req.unindexed); err != nil {
+				return 0, err
+			}
+		}
 		return rv, nil
 	}
 	fresh := req.expectRV == 0
-	if err := syncAttrs(ctx, t, labelTable, req.key, req.attrs.labels, fresh); err != nil {
+	changed, err := syncAllAttrs(ctx, t, req.key, req.attrs, fresh)
+	if err != nil {
 		return 0, err
 	}
-	if err := syncAttrs(ctx, t, fieldTable, req.key, req.attrs.fields, fresh); err != nil {
-		return 0, err
+	if changed && !fresh {
+		if _, err := t.r.exec(ctx, stmtSetAttrsRV, rv, req.key); err != nil {
+			return 0, err
+		}
 	}
 	return rv, nil
+}
+
+// syncAllAttrs brings both side tables of key to a and reports whether a row
+// changed.
+func syncAllAttrs(ctx context.Context, t *writeTx, key string, a *attrs, fresh bool) (bool, error) {
+	labelsChanged, err := syncAttrs(ctx, t, labelTable, key, a.labels, fresh)
+	if err != nil {
+		return false, err
+	}
+	fieldsChanged, err := syncAttrs(ctx, t, fieldTable, key, a.fields, fresh)
+	return labelsChanged || fieldsChanged, err
 }
 
 // deleteKey removes a key at expectRV, records a tombstone pointing to the
@@ -117,34 +149,37 @@ var (
 
 // syncAttrs makes the rows of key in a side table equal to want, touching
 // only the rows that change (an update that keeps its labels writes nothing
-// there). fresh skips reading the current rows of a newly created key.
-func syncAttrs(ctx context.Context, t *writeTx, tbl attrTable, key string, want map[string]string, fresh bool) error {
+// there), and reports whether one changed. fresh skips reading the current
+// rows of a newly created key.
+func syncAttrs(ctx context.Context, t *writeTx, tbl attrTable, key string, want map[string]string, fresh bool) (bool, error) {
 	have := map[string]string{}
 	if !fresh {
 		rows, err := t.r.query(ctx, tbl.sel, key)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for rows.Next() {
 			var name, value string
 			if err := rows.Scan(&name, &value); err != nil {
 				_ = rows.Close()
-				return err
+				return false, err
 			}
 			have[name] = value
 		}
 		if err := rows.Close(); err != nil {
-			return err
+			return false, err
 		}
 		if err := rows.Err(); err != nil {
-			return err
+			return false, err
 		}
 	}
+	changed := false
 	for name := range have {
 		if _, ok := want[name]; !ok {
 			if _, err := t.r.exec(ctx, tbl.del, key, name); err != nil {
-				return err
+				return false, err
 			}
+			changed = true
 		}
 	}
 	for name, value := range want {
@@ -152,8 +187,9 @@ func syncAttrs(ctx context.Context, t *writeTx, tbl attrTable, key string, want 
 			continue
 		}
 		if _, err := t.r.exec(ctx, tbl.upsert, key, name, value); err != nil {
-			return err
+			return false, err
 		}
+		changed = true
 	}
-	return nil
+	return changed, nil
 }
