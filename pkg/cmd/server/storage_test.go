@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -268,4 +270,66 @@ func TestEncryptionProviderConfigErrors(t *testing.T) {
 			t.Fatalf("error %q: want one line naming the flag, the file and %q, without the key", msg, want)
 		}
 	}
+}
+
+// TestEncryptedResourcesKeepNothingInTheSideTables: the labels and selectable fields of an encrypted
+// resource are not written next to its values, where they would be plaintext (a GitRepo's spec.repo
+// may carry a token), rows written before encryption was turned on are deleted when the store opens,
+// and selectors still find the objects (filtered in Go).
+func TestEncryptedResourcesKeepNothingInTheSideTables(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fleet.db")
+	db, s := gitRepoStore(t, path, nil)
+	createGitRepo(t, s, "before", "plain-before")
+	closeDB(t, db)
+	if n := sideRows(t, path); n == 0 {
+		t.Fatal("no side-table rows without encryption: the test would prove nothing")
+	}
+	transformers, _ := loadTransformers(t, encryptionConfig(t, "aescbc: {keys: [{name: key1, secret: "+key32+"}]}", "identity: {}"))
+	db, s = gitRepoStore(t, path, transformers)
+	in := &v1alpha1.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "after", Labels: map[string]string{"team": "label-secret"}},
+		Spec: v1alpha1.GitRepoSpec{Repo: "https://repo-secret@git.example.com/after"}}
+	if err := s.Create(context.Background(), gitRepoKey("after"), in, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := sideRows(t, path); n != 0 {
+		t.Errorf("%d label or field rows of an encrypted resource", n)
+	}
+	sel, err := fields.ParseSelector("spec.repo=https://repo-secret@git.example.com/after")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := &v1alpha1.GitRepoList{}
+	pred := storage.SelectionPredicate{Label: labels.SelectorFromSet(labels.Set{"team": "label-secret"}), Field: sel, GetAttrs: gitRepoAttrs(t)}
+	if err := s.GetList(context.Background(), "/fleet.cattle.io/gitrepos", storage.ListOptions{Recursive: true, Predicate: pred}, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Name != "after" {
+		t.Errorf("selected %d GitRepos, want the one", len(list.Items))
+	}
+	closeDB(t, db)
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"label-secret", "repo-secret"} {
+		if bytes.Contains(file, []byte(secret)) {
+			t.Errorf("%s holds %q in plaintext", path, secret)
+		}
+	}
+}
+
+// sideRows counts the label and field rows of GitRepos in the SQLite file.
+func sideRows(t *testing.T, path string) int {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = raw.Close() }()
+	var n int
+	q := `SELECT (SELECT count(*) FROM labels WHERE key LIKE '/fleet.cattle.io/gitrepos/%') + (SELECT count(*) FROM fields WHERE key LIKE '/fleet.cattle.io/gitrepos/%')`
+	if err := raw.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

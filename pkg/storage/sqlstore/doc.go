@@ -202,8 +202,9 @@
 //     decoded and filtered in Go (see Lists).
 //   - Several processes on one SQLite file (refused, see Durability);
 //     that is PostgreSQL's job.
-//   - Encryption of labels and selectable fields: the push-down side tables
-//     hold them in plaintext.
+//   - Selector push-down for encrypted resources: their labels and fields
+//     would be plaintext in the side tables, so they are not written there
+//     (StoreConfig.Sealed) and their selectors are filtered in Go.
 //
 // # PostgreSQL
 //

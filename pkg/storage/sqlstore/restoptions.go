@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"bytes"
+	"context"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -11,6 +13,7 @@ import (
 	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 	"k8s.io/apiserver/pkg/storage/value"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
 )
 
 // StorageType is the storagebackend.Config.Type of the configurations this
@@ -53,8 +56,6 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runti
 	cfg.Type = StorageType
 	cfg.CompactionInterval = 0 // compaction is the DB's job
 	if g.transformers != nil {
-		// Known gap (docs/storage.md): the transformer sees values only;
-		// labels and selectable fields go to the side tables as they are.
 		cfg.Transformer = g.transformers.TransformerForResource(resource)
 	}
 	prefix := "/" + resource.Resource
@@ -71,6 +72,23 @@ func (g restOptionsGetter) GetRESTOptions(resource schema.GroupResource, _ runti
 	}, nil
 }
 
+// encrypts reports whether a transformer changes what it stores (an
+// encrypting provider) rather than storing values as they are (identity).
+// A transformer that fails to transform the probe (a KMS plugin not up yet)
+// is taken to encrypt: only identity stores a value unchanged.
+func encrypts(t value.Transformer) bool {
+	if t == nil {
+		return false
+	}
+	probe := []byte("fleet-sql identity probe")
+	out, err := t.TransformToStorage(context.Background(), probe, value.DefaultContext("/probe"))
+	if err != nil {
+		klog.V(2).InfoS("Storage transformer probe failed; treating the resource as encrypted", "err", err)
+		return true
+	}
+	return !bytes.Equal(out, probe)
+}
+
 // decorate is the generic.StorageDecorator: one store per resource.
 func (g restOptionsGetter) decorate(
 	config *storagebackend.ConfigForResource,
@@ -84,6 +102,7 @@ func (g restOptionsGetter) decorate(
 	s, err := g.db.NewStore(StoreConfig{
 		Codec:             config.Codec,
 		Transformer:       config.Transformer,
+		Sealed:            encrypts(config.Transformer),
 		NewFunc:           newFunc,
 		NewListFunc:       newListFunc,
 		ResourcePrefix:    resourcePrefix,

@@ -37,6 +37,8 @@ const (
 	stmtSetAttrIndex
 	stmtCompleteAttrIndex
 	stmtDropAttrIndex
+	stmtDeleteLabelsInRange
+	stmtDeleteFieldsInRange
 	stmtAnyObject
 
 	stmtListCurrentFrom
@@ -162,12 +164,14 @@ LEFT JOIN objects o ON o.key = ? LEFT JOIN events e ON e.rv = o.rv WHERE m.name 
 	stmtDeleteField:       {"delete_field", `DELETE FROM fields WHERE key = ? AND name = ?`},
 	stmtDeleteFieldsOfKey: {"delete_fields_of_key", `DELETE FROM fields WHERE key = ?`},
 
-	stmtSetAttrsRV:        {"set_attrs_rv", `UPDATE objects SET attrs_rv = ? WHERE key = ?`},
-	stmtGetAttrIndex:      {"get_attr_index", `SELECT indexed, target FROM attr_index WHERE resource = ?`},
-	stmtSetAttrIndex:      {"set_attr_index", `INSERT INTO attr_index (resource, indexed, target) VALUES (?, ?, ?) ON CONFLICT (resource) DO UPDATE SET indexed = excluded.indexed, target = excluded.target`},
-	stmtCompleteAttrIndex: {"complete_attr_index", `UPDATE attr_index SET indexed = target WHERE resource = ? AND target = ?`},
-	stmtDropAttrIndex:     {"drop_attr_index", `DELETE FROM attr_index WHERE resource = ?`},
-	stmtAnyObject:         {"any_object", `SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1`},
+	stmtSetAttrsRV:          {"set_attrs_rv", `UPDATE objects SET attrs_rv = ? WHERE key = ?`},
+	stmtGetAttrIndex:        {"get_attr_index", `SELECT indexed, target FROM attr_index WHERE resource = ?`},
+	stmtSetAttrIndex:        {"set_attr_index", `INSERT INTO attr_index (resource, indexed, target) VALUES (?, ?, ?) ON CONFLICT (resource) DO UPDATE SET indexed = excluded.indexed, target = excluded.target`},
+	stmtCompleteAttrIndex:   {"complete_attr_index", `UPDATE attr_index SET indexed = target WHERE resource = ? AND target = ?`},
+	stmtDropAttrIndex:       {"drop_attr_index", `DELETE FROM attr_index WHERE resource = ?`},
+	stmtDeleteLabelsInRange: {"delete_labels_in_range", `DELETE FROM labels WHERE key >= ? AND key < ?`},
+	stmtDeleteFieldsInRange: {"delete_fields_in_range", `DELETE FROM fields WHERE key >= ? AND key < ?`},
+	stmtAnyObject:           {"any_object", `SELECT 1 FROM objects WHERE key >= ? AND key < ? LIMIT 1`},
 
 	stmtListCurrentFrom:   {"list_current", `SELECT o.key, o.rv, e.value FROM objects o JOIN events e ON e.rv = o.rv WHERE o.key >= ? AND o.key < ? ORDER BY o.key LIMIT ?`},
 	stmtListCurrentAfter:  {"list_current", `SELECT o.key, o.rv, e.value FROM objects o JOIN events e ON e.rv = o.rv WHERE o.key > ? AND o.key < ? ORDER BY o.key LIMIT ?`},

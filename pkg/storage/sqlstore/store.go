@@ -40,6 +40,12 @@ type StoreConfig struct {
 	// predicates given to GetList must then use the same AttrFunc (as
 	// genericregistry.Store does). nil disables push-down.
 	AttrFunc storage.AttrFunc
+	// Sealed is set for a resource whose values are encrypted: its labels
+	// and selectable fields are not written to the side tables, where they
+	// would be plaintext, rows left there from before are deleted when the
+	// store opens, and selectors are filtered in Go. AttrFunc is then
+	// ignored.
+	Sealed bool
 	// CorruptReadErrors classifies every transform and decode failure as a
 	// corrupt object, so that AllowUnsafeMalformedObjectDeletion can delete
 	// it (set by the Decorator when the feature gate is on).
@@ -111,6 +117,12 @@ func (db *DB) newStore(cfg StoreConfig) (*store, error) {
 		reindexed:      make(chan struct{}),
 	}
 	s.setTransformer(t)
+	if cfg.Sealed {
+		s.attrFunc = nil
+		if err := s.clearSideTables(context.Background()); err != nil {
+			return nil, fmt.Errorf("new store %s: clearing the labels and fields of an encrypted resource: %w", cfg.ResourcePrefix, err)
+		}
+	}
 	if s.attrFunc == nil {
 		close(s.reindexed)
 		return s, nil
@@ -242,6 +254,22 @@ func (s *store) RequestWatchProgress(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// clearSideTables deletes the resource's label and field rows and its
+// attr_index record, so that nothing of an encrypted resource stays
+// readable next to its values (a later store with push-down re-indexes).
+func (s *store) clearSideTables(ctx context.Context) error {
+	lo, hi := prefixRange(s.indexKey)
+	return s.db.write(ctx, func(ctx context.Context, t *writeTx) error {
+		for _, id := range []stmtID{stmtDeleteLabelsInRange, stmtDeleteFieldsInRange} {
+			if _, err := t.r.exec(ctx, id, lo, hi); err != nil {
+				return err
+			}
+		}
+		_, err := t.r.exec(ctx, stmtDropAttrIndex, s.indexKey)
+		return err
+	})
 }
 
 // withSlash appends "/" to a prefix that lacks it.
