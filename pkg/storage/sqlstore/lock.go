@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -31,9 +32,15 @@ type fileLock struct {
 // without this lock two servers on one file would each keep their own
 // revision counter in memory, watch caches and compaction state, and
 // corrupt each other's view of the history.
+//
+// The lock file is named after the database's real path (symlinks of the
+// file and its directory resolved), so that two paths to one file share one
+// lock, and it is opened without following a symlink planted in its place.
+// A hard link to the database is not detected (SQLite then fails the second
+// open with a disk I/O error).
 func lockDatabase(path string) (*fileLock, error) {
-	name := path + lockSuffix
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	name := realPath(path) + lockSuffix
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock file %q: %w", name, errnoOf(err))
 	}
@@ -52,6 +59,18 @@ func lockDatabase(path string) (*fileLock, error) {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &fileLock{f: f}, nil
+}
+
+// realPath is path with the symlinks of the file, or of its directory when
+// the file does not exist yet, resolved; path itself when neither resolves.
+func realPath(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		return filepath.Join(dir, filepath.Base(path))
+	}
+	return path
 }
 
 // lockHolder names the process recorded in the lock file.

@@ -8,6 +8,9 @@ import (
 	"syscall"
 )
 
+// noFollow makes opening the lock file fail on a symlink.
+const noFollow = syscall.O_NOFOLLOW
+
 // tryLock takes an exclusive flock(2) on f without waiting. flock locks
 // belong to the open file description, so a second Open in the same process
 // is refused as well, and they are independent of the POSIX record locks

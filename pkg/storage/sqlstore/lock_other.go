@@ -8,6 +8,9 @@ import (
 	"k8s.io/klog/v2"
 )
 
+// noFollow: this system's open flags are not known here.
+const noFollow = 0
+
 // tryLock does not lock on this system: nothing stops a second process from
 // opening the database (known gap, docs/storage.md).
 func tryLock(f *os.File) error {

@@ -136,3 +136,46 @@ func TestDatabaseLockAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLockFollowsTheRealFile: a second Open through a symlink to the held database (or to its
+// directory) is refused as well, and a symlink planted where the lock file goes is not followed.
+func TestLockFollowsTheRealFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "fleet.db")
+	first, err := Open(context.Background(), Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = first.Close() }()
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := filepath.Join(t.TempDir(), "data")
+	if err := os.Symlink(dir, linkDir); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, filepath.Join(linkDir, "fleet.db")} {
+		if second, err := Open(context.Background(), Config{Path: p}); err == nil {
+			_ = second.Close()
+			t.Errorf("Open through %s of a held database succeeded", p)
+		} else if !strings.Contains(err.Error(), "database is in use by process") {
+			t.Errorf("Open through %s: %v", p, err)
+		}
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "other.db")
+	if err := os.Symlink(victim, other+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if db, err := Open(context.Background(), Config{Path: other}); err == nil {
+		_ = db.Close()
+		t.Error("Open with a symlink as its lock file succeeded")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the symlink's target was written: %q", b)
+	}
+}
