@@ -112,6 +112,7 @@ func (c *committer) commit(batch []*writeOp) {
 	writeBatchSize.Observe(float64(len(batch)))
 	if err == nil && applied > 0 {
 		c.db.poller.wake()
+		c.db.announceCommit()
 	}
 }
 

@@ -31,11 +31,15 @@ var errNothingToDo = errors.New("nothing to do")
 // the database observe it.
 //
 // Compact first waits until the poller has dispatched rv, so that compaction
-// never removes an event live watchers have not received yet. Afterwards it
+// never removes an event live watchers have not received yet. Then the
+// extensions compact what is theirs (Extension.Compacted). Afterwards it
 // checkpoints and truncates the write-ahead log (checkpointWAL), which the
 // deletions have just grown.
 func (db *DB) Compact(ctx context.Context, rv int64) error {
 	if err := db.compact(ctx, rv); err != nil {
+		return err
+	}
+	if err := db.compactExtensions(ctx, rv); err != nil {
 		return err
 	}
 	db.checkpointWAL(ctx)

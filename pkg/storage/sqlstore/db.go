@@ -33,6 +33,9 @@ type Config struct {
 	// for no limit). The log is also checkpointed and truncated after every
 	// compaction (see DB.Compact).
 	WALSizeLimit int64
+	// Extensions are the tables of other packages that share this database
+	// (see Extension).
+	Extensions []Extension
 	// SkipIntegrityCheck skips PRAGMA quick_check at Open. The check reads
 	// the whole file (about a second per few hundred MB); the schema is read
 	// either way, which catches a file that is not a database.
@@ -88,6 +91,10 @@ type DB struct {
 	commits *committer
 	hub     *hub
 	poller  *poller
+
+	// subs are the channels of Commits.
+	subsMu sync.Mutex
+	subs   []chan struct{}
 
 	// compactRV is the last compacted revision observed (local compaction or
 	// a compaction marker read by the poller).
@@ -177,6 +184,9 @@ func (db *DB) initialize(ctx context.Context) (rv, compactRV int64, err error) {
 	}
 	for _, p := range []*pool{db.writer, db.reader} {
 		if err := db.prepareAll(ctx, p); err != nil {
+			return 0, 0, openError(err)
+		}
+		if err := db.prepareExtensions(ctx, p); err != nil {
 			return 0, 0, openError(err)
 		}
 	}

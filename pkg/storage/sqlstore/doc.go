@@ -180,6 +180,18 @@
 // --encryption-provider-config builds them. Keys, and the labels and
 // selectable fields in the side tables, are not encrypted.
 //
+// # Extensions
+//
+// Other packages add tables to the database through Config.Extensions (the
+// compact BundleDeployment pairs): an idempotent schema and an append-only
+// migration list per extension, recorded in the meta row
+// "schema_version:<name>". DB.Write runs a function in the serialized write
+// transaction (WriteTx.NextRV allocates revisions from the global counter,
+// so an extension's rows and every resource's events share one order);
+// DB.Read runs one in a read snapshot; Commits announces local commits;
+// Extension.Compacted runs after each compaction. Extension statements are
+// named and run through the same choke point as the store's.
+//
 // # Errors
 //
 // Every statement is named (statements.go) and runs through one function

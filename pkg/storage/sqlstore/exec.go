@@ -18,6 +18,8 @@ type pool struct {
 	db    *sql.DB
 	mu    sync.Mutex
 	stmts [numStatements]*sql.Stmt
+	// ext are the prepared statements of extensions.
+	ext map[*Statement]*sql.Stmt
 }
 
 func (p *pool) close() {
@@ -28,6 +30,10 @@ func (p *pool) close() {
 			_ = s.Close()
 			p.stmts[i] = nil
 		}
+	}
+	for k, s := range p.ext {
+		_ = s.Close()
+		delete(p.ext, k)
 	}
 }
 

@@ -96,5 +96,8 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := db.migrateExtensions(ctx, r); err != nil {
+		return err
+	}
 	return db.observe(ctx, "commit_migrate", tx.Commit)
 }
