@@ -19,18 +19,25 @@ func ClusterNamespace(c *v1alpha1.Cluster) string {
 	return manifest.ClusterNamespace(c.Namespace, c.Name)
 }
 
-// BundleDeployment builds the BundleDeployment of a target, as the bundle controller writes it
-// before any rollout decision: staged and current options and IDs are the same.
-func BundleDeployment(b *v1alpha1.Bundle, t *Target) *v1alpha1.BundleDeployment {
-	manifestID, _, _ := strings.Cut(t.DeploymentID, ":")
+// CopiedLabels are the labels of a Bundle its BundleDeployments carry, as Fleet copies them: all
+// but kubectl.kubernetes.io/ ones and those containing cattle.io outside fleet.cattle.io/.
+func CopiedLabels(bundleLabels map[string]string) map[string]string {
 	labels := map[string]string{}
-	for k, v := range b.Labels {
+	for k, v := range bundleLabels {
 		if strings.HasPrefix(k, "kubectl.kubernetes.io/") ||
 			(strings.Contains(k, "cattle.io") && !strings.HasPrefix(k, v1alpha1.FleetLabelPrefix)) {
 			continue
 		}
 		labels[k] = v
 	}
+	return labels
+}
+
+// BundleDeployment builds the BundleDeployment of a target, as the bundle controller writes it
+// before any rollout decision: staged and current options and IDs are the same.
+func BundleDeployment(b *v1alpha1.Bundle, t *Target) *v1alpha1.BundleDeployment {
+	manifestID, _, _ := strings.Cut(t.DeploymentID, ":")
+	labels := CopiedLabels(b.Labels)
 	labels[v1alpha1.BundleLabel] = b.Name
 	labels[v1alpha1.BundleNamespaceLabel] = b.Namespace
 	labels[v1alpha1.ManagedLabel] = "true"
