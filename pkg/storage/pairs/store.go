@@ -22,6 +22,8 @@ type Store struct {
 	// cache holds decoded deployments and status bodies by id: a page of BundleDeployments of
 	// one bundle decodes its options once.
 	cache *cache
+	// hub hands changes to watchers (Start runs its poller).
+	hub hub
 }
 
 // New returns the pair store of db, which must have been opened with Extension().

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var (
@@ -109,6 +110,29 @@ func TestExtension(t *testing.T) {
 		return err
 	}); err != nil || n != 0 {
 		t.Errorf("after compaction %d things (%v), want the extension's own purge", n, err)
+	}
+}
+
+// TestCompactToAnExtensionRevision: compaction up to a revision that only an extension wrote (no
+// event carries it) returns: the poller passes revisions without events.
+func TestCompactToAnExtensionRevision(t *testing.T) {
+	var compacted []int64
+	db := openTestDB(t, Config{Extensions: []Extension{thingsExtension(&compacted)}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var rv int64
+	if err := db.Write(ctx, func(ctx context.Context, tx *WriteTx) error {
+		rv = tx.NextRV()
+		_, err := tx.Exec(ctx, testInsert, 1, rv, "last")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Compact(ctx, rv); err != nil {
+		t.Fatalf("compacting to the extension's revision %d: %v", rv, err)
+	}
+	if len(compacted) != 1 || compacted[0] != rv {
+		t.Errorf("compacted %v", compacted)
 	}
 }
 

@@ -66,8 +66,28 @@ func (p *poller) run() {
 	}
 }
 
-// poll reads and dispatches every event committed since the last poll.
+// poll reads and dispatches every event committed since the last poll, then
+// moves the dispatch position to the committed revision it read first:
+// revisions without events (those of extensions' writes) are passed too, so
+// that waitDispatched and progress bookmarks never wait for an event that
+// will not come.
 func (p *poller) poll(ctx context.Context) error {
+	var head int64
+	if _, err := p.db.read().queryRow(ctx, stmtGetMeta, []any{&head}, metaRV); err != nil {
+		return err
+	}
+	if err := p.pollEvents(ctx); err != nil {
+		return err
+	}
+	if head > p.last {
+		p.last = head
+	}
+	p.db.hub.advance(head)
+	return nil
+}
+
+// pollEvents reads and dispatches the events after the last one.
+func (p *poller) pollEvents(ctx context.Context) error {
 	for {
 		events, err := p.fetch(ctx)
 		if err != nil || len(events) == 0 {
@@ -255,8 +275,21 @@ func (h *hub) dispatch(events []*rawEvent) {
 			se.pending.Add(-1) // drop the dispatch guard
 		}
 	}
-	if n := len(events); n > 0 && events[n-1].rv > h.dispatched {
-		h.dispatched = events[n-1].rv
+	if n := len(events); n > 0 {
+		h.advanceLocked(events[n-1].rv)
+	}
+}
+
+// advance moves the dispatched revision to rv (not back).
+func (h *hub) advance(rv int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.advanceLocked(rv)
+}
+
+func (h *hub) advanceLocked(rv int64) {
+	if rv > h.dispatched {
+		h.dispatched = rv
 		close(h.advanced)
 		h.advanced = make(chan struct{})
 	}

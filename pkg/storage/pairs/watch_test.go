@@ -1,0 +1,146 @@
+package pairs
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+)
+
+func startStore(t *testing.T) *Store {
+	t.Helper()
+	s, _ := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func next(t *testing.T, w watch.Interface) watch.Event {
+	t.Helper()
+	select {
+	case e, ok := <-w.ResultChan():
+		if !ok {
+			t.Fatal("watch closed")
+		}
+		return e
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event")
+	}
+	return watch.Event{}
+}
+
+func expect(t *testing.T, w watch.Interface, typ watch.EventType, ns string) *v1alpha1.BundleDeployment {
+	t.Helper()
+	e := next(t, w)
+	bd, _ := e.Object.(*v1alpha1.BundleDeployment)
+	if e.Type != typ || bd == nil || bd.Namespace != ns {
+		t.Fatalf("event %s %v, want %s in %s", e.Type, e.Object, typ, ns)
+	}
+	return bd
+}
+
+func quiet(t *testing.T, w watch.Interface) {
+	t.Helper()
+	select {
+	case e := <-w.ResultChan():
+		t.Fatalf("unexpected event %s %v", e.Type, e.Object)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+func TestWatch(t *testing.T) {
+	s := startStore(t)
+	ctx := context.Background()
+	c1, c2 := cluster("c1"), cluster("c2")
+	mustApply(t, s, app, desired(c1, "s-1:a", true))
+	// From "": the current state first.
+	all, err := s.Watch(ctx, WatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Stop()
+	expect(t, all, watch.Added, c1.ClusterNS)
+	one, err := s.Watch(ctx, WatchOptions{Namespace: c2.ClusterNS, ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Stop()
+
+	mustApply(t, s, app, desired(c1, "s-1:a", true), desired(c2, "s-1:a", true))
+	added := expect(t, all, watch.Added, c2.ClusterNS)
+	expect(t, one, watch.Added, c2.ClusterNS)
+	// A watch of c2 sees nothing of c1.
+	if _, _, err := s.UpdateStatus(ctx, c1.ClusterNS, "app", 0, readyStatusFor("s-1:a", time.Now(), "1")); err != nil {
+		t.Fatal(err)
+	}
+	mod := expect(t, all, watch.Modified, c1.ClusterNS)
+	if mod.Status.Display.State != "Ready" {
+		t.Errorf("modified status %+v", mod.Status.Display)
+	}
+	quiet(t, one)
+	// An unchanged status: no event anywhere.
+	if _, _, err := s.UpdateStatus(ctx, c1.ClusterNS, "app", 0, &mod.Status); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, all)
+
+	// Resuming after a revision replays only what changed since, in that namespace.
+	resumed, err := s.Watch(ctx, WatchOptions{Namespace: c1.ClusterNS, ResourceVersion: added.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resumed.Stop()
+	if got := expect(t, resumed, watch.Modified, c1.ClusterNS); got.ResourceVersion != mod.ResourceVersion {
+		t.Errorf("replayed rv %s, want %s", got.ResourceVersion, mod.ResourceVersion)
+	}
+	quiet(t, resumed)
+
+	mustApply(t, s, app, desired(c1, "s-1:a", true))
+	expect(t, all, watch.Deleted, c2.ClusterNS)
+	expect(t, one, watch.Deleted, c2.ClusterNS)
+}
+
+func TestWatchListInitialEventsEnd(t *testing.T) {
+	s := startStore(t)
+	mustApply(t, s, app, desired(cluster("c1"), "s-1:a", true), desired(cluster("c2"), "s-1:a", true))
+	yes := true
+	w, err := s.Watch(context.Background(), WatchOptions{SendInitialEvents: &yes, AllowWatchBookmarks: true, ResourceVersion: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	next(t, w)
+	next(t, w)
+	e := next(t, w)
+	m, _ := e.Object.(metav1.Object)
+	if e.Type != watch.Bookmark || m.GetAnnotations()[metav1.InitialEventsAnnotationKey] != "true" {
+		t.Errorf("after the initial events: %s %v", e.Type, e.Object)
+	}
+}
+
+func TestWatchTooOld(t *testing.T) {
+	s, db := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, app, desired(cluster("c1"), "s-1:a", true))
+	mustApply(t, s, app, desired(cluster("c1"), "s-2:a", true))
+	bd, _ := s.Get(ctx, cluster("c1").ClusterNS, "app")
+	rv, _ := strconv.ParseInt(bd.ResourceVersion, 10, 64)
+	if err := db.Compact(ctx, rv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Watch(ctx, WatchOptions{ResourceVersion: "2"}); err == nil {
+		t.Error("a watch from before the compacted revision started")
+	}
+}
