@@ -40,6 +40,12 @@ func NewBundle(b *v1alpha1.Bundle) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	return NewBundleWithManifestID(b, id)
+}
+
+// NewBundleWithManifestID compiles the bundle's targets with a manifest ID computed before (the
+// Bundle may come without its resources, as a lean cache keeps it).
+func NewBundleWithManifestID(b *v1alpha1.Bundle, id string) (*Bundle, error) {
 	cb := &Bundle{bundle: b, manifestID: id}
 	for i := range b.Spec.Targets {
 		m, err := NewMatcher(targetCriteria(&b.Spec.Targets[i]))

@@ -57,6 +57,9 @@ type Desired struct {
 	Options      v1alpha1.BundleDeploymentOptions
 	// Promote makes the staged deployment the current one (the rollout allows it).
 	Promote bool
+	// Keep leaves an existing pair's staged and current deployments as they are (the rollout
+	// has not reached it), and creates no pair where there is none.
+	Keep bool
 	// Paused and OffSchedule are copied into the spec.
 	Paused, OffSchedule bool
 }
@@ -100,6 +103,9 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 			}
 			seen[clusterID] = true
 			prev, had := existing[clusterID]
+			if d.Keep && (!had || prev.deleted()) {
+				continue
+			}
 			next, err := s.desiredRow(ctx, tx, prev, had && !prev.deleted(), d)
 			if err != nil {
 				return err
@@ -175,18 +181,21 @@ func tombstone(ctx context.Context, tx *sqlstore.WriteTx, r row) error {
 
 // desiredRow is the row d makes of prev (live tells whether prev is a live pair).
 func (s *Store) desiredRow(ctx context.Context, tx *sqlstore.WriteTx, prev row, live bool, d *Desired) (row, error) {
-	staged, err := deploymentRow(ctx, tx, d.DeploymentID, &d.Options)
-	if err != nil {
-		return row{}, err
-	}
 	next := row{generation: 1}
 	if live {
 		next = prev
 	}
-	next.staged = staged
-	if d.Promote {
-		next.current = staged
+	if !d.Keep {
+		staged, err := deploymentRow(ctx, tx, d.DeploymentID, &d.Options)
+		if err != nil {
+			return row{}, err
+		}
+		next.staged = staged
+		if d.Promote {
+			next.current = staged
+		}
 	}
+	var err error
 	next.flags = 0
 	if d.Paused {
 		next.flags |= flagPaused
