@@ -189,7 +189,7 @@ func (r *Reconciler) clusterChanged(before, after metav1.Object) []types.Namespa
 	}
 	old, cur := before.(*v1alpha1.Cluster), after.(*v1alpha1.Cluster)
 	ch := Change{
-		Labels:     LabelChanges(old.Labels, cur.Labels),
+		Labels: LabelChanges(old.Labels, cur.Labels),
 		Templating: !reflect.DeepEqual(old.Labels, cur.Labels) || !reflect.DeepEqual(old.Annotations, cur.Annotations) ||
 			!reflect.DeepEqual(old.Spec.TemplateValues, cur.Spec.TemplateValues),
 		Paused: old.Spec.Paused != cur.Spec.Paused || old.Status.Namespace != cur.Status.Namespace || old.UID != cur.UID,

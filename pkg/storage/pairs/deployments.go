@@ -19,25 +19,16 @@ type Deployment struct {
 func (s *Store) Deployments(ctx context.Context, namespace, name string) (map[string]Deployment, error) {
 	out := map[string]Deployment{}
 	err := s.db.Read(ctx, func(ctx context.Context, tx *sqlstore.Tx) error {
-		var id int64
-		var uid string
-		var labels, extra []byte
-		found, err := tx.QueryRow(ctx, stmtBundleByName, []any{namespace, name}, &id, &uid, &labels, &extra)
-		if err != nil || !found {
-			return err
-		}
-		rows, err := queryRows(ctx, tx, stmtPairsOfBundle, id)
+		rows, err := bundleRows(ctx, tx, namespace, name)
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if r.deleted() {
-				continue
-			}
-			c, err := s.cluster(ctx, tx, r.clusterID)
-			if err != nil {
-				return err
-			}
+		pairs, err := s.livePairs(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			r, c := p.row, p.cluster
 			var d Deployment
 			if d.StagedDeploymentID, err = s.deploymentID(ctx, tx, r.staged); err != nil {
 				return err

@@ -186,18 +186,15 @@ func (s *Store) walkBundle(ctx context.Context, tx *sqlstore.Tx, clusterNS, bund
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if r.deleted() {
+		pairs, err := s.livePairs(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		for _, p := range pairs {
+			if clusterNS != "" && p.cluster.clusterNS != clusterNS {
 				continue
 			}
-			c, err := s.cluster(ctx, tx, r.clusterID)
-			if err != nil {
-				return err
-			}
-			if clusterNS != "" && c.clusterNS != clusterNS {
-				continue
-			}
-			bd, err := s.object(ctx, tx, r, c)
+			bd, err := s.object(ctx, tx, p.row, p.cluster)
 			if err != nil {
 				return err
 			}

@@ -192,3 +192,35 @@ func (s *Store) clusterByNS(ctx context.Context, tx *sqlstore.Tx, clusterNS stri
 	}
 	return c, nil
 }
+
+// bundleRows returns the rows of the Bundle namespace/name (none when it has no row).
+func bundleRows(ctx context.Context, tx *sqlstore.Tx, namespace, name string) ([]row, error) {
+	var id int64
+	found, err := tx.QueryRow(ctx, stmtBundleIDByName, []any{namespace, name}, &id)
+	if err != nil || !found {
+		return nil, err
+	}
+	return queryRows(ctx, tx, stmtPairsOfBundle, id)
+}
+
+// live is one live pair with its cluster.
+type live struct {
+	row     row
+	cluster *clusterInfo
+}
+
+// livePairs returns the rows that are not tombstones, with their clusters.
+func (s *Store) livePairs(ctx context.Context, tx *sqlstore.Tx, rows []row) ([]live, error) {
+	out := make([]live, 0, len(rows))
+	for _, r := range rows {
+		if r.deleted() {
+			continue
+		}
+		c, err := s.cluster(ctx, tx, r.clusterID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, live{row: r, cluster: c})
+	}
+	return out, nil
+}

@@ -58,6 +58,8 @@ const (
 var (
 	stmtBundleByName = &sqlstore.Statement{Name: "pairs_bundle_by_name",
 		SQL: `SELECT id, uid, labels, extra FROM pair_bundles WHERE namespace = ? AND name = ?`}
+	stmtBundleIDByName = &sqlstore.Statement{Name: "pairs_bundle_id_by_name",
+		SQL: `SELECT id FROM pair_bundles WHERE namespace = ? AND name = ?`}
 	stmtInsertBundle = &sqlstore.Statement{Name: "pairs_insert_bundle",
 		SQL: `INSERT INTO pair_bundles (namespace, name, uid, labels, extra) VALUES (?, ?, ?, ?, ?) RETURNING id`}
 	stmtUpdateBundle = &sqlstore.Statement{Name: "pairs_update_bundle",
@@ -112,7 +114,7 @@ var (
 	stmtPurgeTombstones = &sqlstore.Statement{Name: "pairs_purge_tombstones",
 		SQL: `DELETE FROM pairs WHERE flags & ? = ? AND rv <= ?`}
 
-	statements = []*sqlstore.Statement{stmtBundleByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
+	statements = []*sqlstore.Statement{stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
 		stmtClusterByName, stmtClusterByNS, stmtClusterByID, stmtInsertCluster, stmtUpdateCluster, stmtClustersFrom, stmtBundlesNamed,
 		stmtDeploymentByDigest, stmtInsertDeployment, stmtDeploymentByID,
 		stmtStatusByDigest, stmtInsertStatus, stmtStatusByID,

@@ -147,14 +147,7 @@ func (s *Store) Delete(ctx context.Context, namespace, name string) (int, error)
 	n := 0
 	err := s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
 		n = 0
-		var id int64
-		var uid string
-		var labels, extra []byte
-		found, err := tx.QueryRow(ctx, stmtBundleByName, []any{namespace, name}, &id, &uid, &labels, &extra)
-		if err != nil || !found {
-			return err
-		}
-		rows, err := queryRows(ctx, &tx.Tx, stmtPairsOfBundle, id)
+		rows, err := bundleRows(ctx, &tx.Tx, namespace, name)
 		if err != nil {
 			return err
 		}
