@@ -63,7 +63,7 @@ func untar(archive, dir string) (string, error) {
 		}
 		entry = hdr.Name
 		if entries > MaxChartEntries {
-			return "", &bundlereader.TooLargeError{Size: MaxChartEntries, AtLeast: true, Entries: true,
+			return "", &bundlereader.TooLargeError{Size: MaxChartEntries, AtLeast: true, Unit: "entries",
 				Detail: fmt.Sprintf("(at entry %q)", hdr.Name), Limit: MaxChartEntries, Budget: "one chart"}
 		}
 		if hdr.Typeflag != tar.TypeReg {
@@ -154,7 +154,7 @@ func checkChartDir(dir string) error {
 		size += st.Size()
 		switch {
 		case files > MaxChartEntries:
-			return &bundlereader.TooLargeError{What: dir, Size: MaxChartEntries, AtLeast: true, Entries: true,
+			return &bundlereader.TooLargeError{What: dir, Size: MaxChartEntries, AtLeast: true, Unit: "entries",
 				Detail: fmt.Sprintf("(at %s)", p), Limit: MaxChartEntries, Budget: "one chart"}
 		case size > MaxChartSize:
 			return &bundlereader.TooLargeError{What: dir, Size: size, AtLeast: true, Detail: fmt.Sprintf("of files (at %s)", p),
