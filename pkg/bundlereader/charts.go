@@ -95,7 +95,7 @@ func chartDependencies(chartYAML []byte) []chartDependency {
 // the bundle.
 func floatingDependencies(deps []chartDependency) bool {
 	for _, d := range deps {
-		if d.Repository != "" && !strings.HasPrefix(d.Repository, "file://") && !Pinned(d.Repository, d.Version) {
+		if !PinnedDependency(d.Repository, d.Version) {
 			return true
 		}
 	}

@@ -77,6 +77,13 @@ func IsFloating(err error) bool {
 // exactVersion matches a version that names one release: semantic versioning without a range.
 var exactVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 
+// PinnedDependency reports whether a chart dependency (its repository and version, as in a
+// Chart.yaml) names one release: a file:// or charts/ dependency (no repository) is part of the
+// chart; one from a chart repository or registry must be Pinned.
+func PinnedDependency(repository, version string) bool {
+	return repository == "" || strings.HasPrefix(repository, "file://") || Pinned(repository, version)
+}
+
 // Pinned reports whether a chart reference (helm.chart, helm.repo, helm.version; or a dependency's
 // repository and version) names one release: an exact version, or an oci:// reference by digest.
 // A chart that is not pinned may change while the bundle does not.
