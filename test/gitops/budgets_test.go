@@ -10,18 +10,6 @@ import (
 	"github.com/fleetapi/fleet/test/gitserver"
 )
 
-// clones counts the fetches of packs (clones) of repository name that the git server answered;
-// ls-remote only lists refs.
-func clones(git *gitserver.Server, name string) int {
-	n := 0
-	for _, r := range git.Requests(name) {
-		if strings.HasSuffix(r.Path, "/git-upload-pack") {
-			n++
-		}
-	}
-	return n
-}
-
 // waitListings waits until the git server has answered n more ref listings of repository name
 // than before: the GitRepo has been polled that often since.
 func (e *env) waitListings(git *gitserver.Server, name string, before, n int) {
@@ -58,9 +46,9 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	// Meanwhile other GitRepos sync.
 	next := other.Commit("two", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"2"`, 1)})
 	e.waitCommit("other", next)
-	cloned := clones(git, "huge")
+	cloned := git.PackFetches("huge")
 	e.waitListings(git, "huge", len(git.RefAdvertisements("huge")), 3)
-	if n := clones(git, "huge"); n != cloned {
+	if n := git.PackFetches("huge"); n != cloned {
 		t.Fatalf("the stalled commit was cloned %d more times while the server ran", n-cloned)
 	}
 
@@ -72,7 +60,7 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	after := other.Commit("three", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"3"`, 1)})
 	e.waitCommit("other", after)
 	e.waitListings(git, "huge", len(git.RefAdvertisements("huge")), 3)
-	if n := clones(git, "huge"); n != cloned {
+	if n := git.PackFetches("huge"); n != cloned {
 		t.Fatalf("after the restart the stalled commit was cloned %d more times", n-cloned)
 	}
 	if c := condition(e.gitRepo("huge"), v1alpha1.ConditionStalled); c.Status != "True" || !strings.Contains(c.Message, bad) {
@@ -82,7 +70,7 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	fixed := huge.Commit("no huge file", map[string]string{"app/big.bin": ""})
 	e.waitCommit("huge", fixed)
 	e.waitCondition("huge", v1alpha1.ConditionStalled, "False", "")
-	if clones(git, "huge") == cloned {
+	if git.PackFetches("huge") == cloned {
 		t.Fatal("the new commit was synced without a clone?")
 	}
 }
@@ -111,7 +99,7 @@ func TestZipBombChartStalls(t *testing.T) {
 	next := other.Commit("two", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"2"`, 1)})
 	e.waitCommit("fine", next)
 	e.waitListings(git, "bomb", len(git.RefAdvertisements("bomb")), 3)
-	if n := clones(git, "bomb"); n != 1 {
+	if n := git.PackFetches("bomb"); n != 1 {
 		t.Fatalf("the stalled commit was cloned %d times, want once", n)
 	}
 }
