@@ -109,7 +109,7 @@ func varint(n int64) []byte {
 // feed writes p to a packCheck in chunks of n bytes, as go-git's copy does, and returns the first
 // error.
 func feed(p []byte, n int, limit int64) error {
-	c := newPackCheck(limit)
+	c := newPackCheck(limit, maxPackObjects)
 	defer c.close()
 	for len(p) > 0 {
 		chunk := p[:min(n, len(p))]
@@ -152,7 +152,7 @@ func TestPackCheckReadsDeltaTargets(t *testing.T) {
 func TestPackCheckStopsOnATruncatedPack(t *testing.T) {
 	p := pack(t, packObject{typ: 3, size: 10, data: []byte("0123456789")}, packObject{typ: 3, size: 10, data: []byte("9876543210")})
 	for _, cut := range []int{5, 20, len(p) - 21} {
-		c := newPackCheck(1 << 20)
+		c := newPackCheck(1<<20, maxPackObjects)
 		if err := c.check(p[:cut]); err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
