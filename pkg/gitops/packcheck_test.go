@@ -28,20 +28,7 @@ func TestCloneOfAHugeObjectStops(t *testing.T) {
 	large := srv.NewRepo(t, "large")
 	largeCommit := large.Commit("large", map[string]string{"cm.yaml": configMap, "big.bin": strings.Repeat("x", 90<<20)})
 
-	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: hugeCommit}, "commit id": {commit: hugeCommit}} {
-		tmp := t.TempDir()
-		var err error
-		alloc := framework.Allocated(func() { _, _, err = checkout(context.Background(), tmp, huge.URL, Credentials{}, tg) })
-		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), "git object of 200 MiB, over the budget of 100 MiB") {
-			t.Fatalf("%s: err = %v, want %s naming the size and the budget", name, err, ReasonRepositoryTooLarge)
-		}
-		if alloc > 32<<20 {
-			t.Errorf("%s: the refused clone allocated %s", name, bundlereader.FormatSize(int64(alloc)))
-		}
-		if left, _ := os.ReadDir(tmp); len(left) != 0 {
-			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
-		}
-	}
+	wantRefusedClone(t, huge.URL, hugeCommit, "git object of 200 MiB, over the budget of 100 MiB", 32<<20)
 
 	var dir string
 	var err error
@@ -56,6 +43,27 @@ func TestCloneOfAHugeObjectStops(t *testing.T) {
 	}
 	if alloc > 160<<20 {
 		t.Errorf("cloning a 90 MiB file allocated %s", bundlereader.FormatSize(int64(alloc)))
+	}
+}
+
+// wantRefusedClone checks that commit of the repository at url is refused with RepositoryTooLarge
+// and a message holding want, on a branch (shallow) and as a bare commit id (full clone),
+// allocating at most maxAlloc bytes and leaving nothing behind.
+func wantRefusedClone(t *testing.T, url, commit, want string, maxAlloc uint64) {
+	t.Helper()
+	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: commit}, "commit id": {commit: commit}} {
+		tmp := t.TempDir()
+		var err error
+		alloc := framework.Allocated(func() { _, _, err = checkout(context.Background(), tmp, url, Credentials{}, tg) })
+		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: err = %v, want %s saying %q", name, err, ReasonRepositoryTooLarge, want)
+		}
+		if alloc > maxAlloc {
+			t.Errorf("%s: the refused clone allocated %s", name, bundlereader.FormatSize(int64(alloc)))
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
+		}
 	}
 }
 

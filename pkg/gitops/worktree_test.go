@@ -25,20 +25,7 @@ func TestCloneOfManyObjectsStops(t *testing.T) {
 	srv := gitserver.NewHTTP(t)
 	repo := srv.NewRepo(t, "many")
 	commit := repo.CommitMany("many objects", 3000, func(i int) (string, string) { return fmt.Sprintf("d%d/f%d", i%30, i), fmt.Sprint(i) })
-	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: commit}, "commit id": {commit: commit}} {
-		tmp := t.TempDir()
-		var err error
-		alloc := framework.Allocated(func() { _, _, err = checkout(context.Background(), tmp, repo.URL, Credentials{}, tg) })
-		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), "git objects, over the budget of 1000 objects for one clone") {
-			t.Fatalf("%s: err = %v, want %s naming the count and the budget", name, err, ReasonRepositoryTooLarge)
-		}
-		if alloc > 16<<20 {
-			t.Errorf("%s: the refused clone allocated %s", name, bundlereader.FormatSize(int64(alloc)))
-		}
-		if left, _ := os.ReadDir(tmp); len(left) != 0 {
-			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
-		}
-	}
+	wantRefusedClone(t, repo.URL, commit, "git objects, over the budget of 1000 objects for one clone", 16<<20)
 }
 
 // TestCheckoutOfManyFilesIsLinear: 5,000 files in one directory (one blob: a pack of a few
