@@ -26,9 +26,12 @@ var maxObjectSize int64 = 100 << 20
 // objects is refused (a branch or tag is cloned shallow). A variable, so that tests can lower it.
 var maxPackObjects int64 = 500_000
 
-// errObjectTooLarge is wrapped by the error of a pack holding an object over maxObjectSize, or
-// more objects than maxPackObjects.
-var errObjectTooLarge = errors.New("git object too large")
+// errObjectTooLarge is wrapped by the error of a pack holding an object over maxObjectSize,
+// errTooManyObjects by that of a pack of more objects than maxPackObjects.
+var (
+	errObjectTooLarge = errors.New("git object too large")
+	errTooManyObjects = errors.New("too many git objects")
+)
 
 // packCheck reads the pack that a clone writes, as it is written, and refuses it at the first
 // object whose size (a delta's: the size of the object it makes) is over limit. It sees every
@@ -77,7 +80,7 @@ func (c *packCheck) scan() {
 	defer close(c.done)
 	r := &chunkReader{c: c}
 	err := scanPack(packfile.NewScanner(r), c.limit, c.objects)
-	if errors.Is(err, errObjectTooLarge) {
+	if errors.Is(err, errObjectTooLarge) || errors.Is(err, errTooManyObjects) {
 		c.err = err
 		return
 	}
@@ -125,7 +128,7 @@ func scanPack(s *packfile.Scanner, limit, maxObjects int64) error {
 	}
 	if int64(objects) > maxObjects {
 		return fmt.Errorf("%w: the commit's pack holds %d git objects, over the budget of %d objects for one clone",
-			errObjectTooLarge, objects, maxObjects)
+			errTooManyObjects, objects, maxObjects)
 	}
 	for range objects {
 		oh, err := s.NextObjectHeader()

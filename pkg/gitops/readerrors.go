@@ -11,11 +11,6 @@ import (
 	"github.com/fleetapi/fleet/pkg/controller"
 )
 
-// ReasonReadFailed: reading the checkout failed for a reason of the server, not of the commit (its
-// temporary directory full or read-only, out of file descriptors or memory, an I/O error, a
-// shutdown); retried at the polling interval, never recorded as a stall.
-const ReasonReadFailed = "ReadFailed"
-
 // readError classifies an error of the bundle reader (err: its message relative to the checkout)
 // for the sync step. Only a failure that the commit's content determines is a Stalling error, which
 // sync records (stall.go) so that the commit is not read again, not even after a restart, until
