@@ -26,7 +26,8 @@ import (
 // the 100 MiB budget of one git object, over the 64 MiB of a bundle's files); "zip-bomb-chart": a
 // fleet.yaml naming a 300 KiB chart archive that expands to 300 MiB (60 files of 5 MiB);
 // "nested-chart-bomb": one naming a chart holding 12 archives in charts/ of 95 MiB each (Helm's
-// loader expands them in memory); "many-files": 100,000 files of a few bytes in 100 directories;
+// loader expands them in memory); "many-files": a bundle of 100,000 files of a few bytes in 100
+// directories;
 // "deep-fleetignore": 10 nested directories each with a 1 MiB .fleetignore of one-letter rules;
 // "huge-chart-yaml": a bundle's chart whose Chart.yaml is 16 MiB of tiny values. Each case gets
 // its own server. Numbers go to docs/benchmarks.md.
@@ -49,7 +50,12 @@ func BenchmarkHostileRepositoryMemory(b *testing.B) {
 			repo.Commit("nested", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + charts.URL + "\n  chart: nest\n  version: 1.0.0\n"})
 		},
 		"many-files": func(b *testing.B, repo *gitserver.Repo) {
-			repo.CommitMany("many", 100_000, func(i int) (string, string) { return fmt.Sprintf("app/d%d/f%d.txt", i%100, i), fmt.Sprint(i) })
+			repo.CommitMany("many", 100_000, func(i int) (string, string) {
+				if i == 0 {
+					return "app/fleet.yaml", "{}\n"
+				}
+				return fmt.Sprintf("app/d%d/f%d.txt", i%100, i), fmt.Sprint(i)
+			})
 		},
 		"deep-fleetignore": func(b *testing.B, repo *gitserver.Repo) {
 			files, dir := map[string]string{"app/cm.yaml": cm}, "app"
