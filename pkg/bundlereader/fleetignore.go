@@ -74,7 +74,7 @@ func (r *ignoreRules) withDir(dir string) (*ignoreRules, error) {
 		if out.count++; out.count > maxIgnoreRules {
 			e := &TooLargeError{What: p, Size: maxIgnoreRules, AtLeast: true, Unit: "rules", Limit: maxIgnoreRules, Budget: ignoreBudget}
 			if count > 0 {
-				e.Detail = fmt.Sprintf("with the %d of the %s files above it", count, FleetIgnoreFile)
+				e.Detail = fmt.Sprintf("with the %d rules of the %s files above it", count, FleetIgnoreFile)
 			}
 			return nil, e
 		}

@@ -44,6 +44,12 @@ func TestDeepFleetIgnoreIsBounded(t *testing.T) {
 	wantTooLarge(t, readErr(t, long, Options{}), filepath.Join(long, "a", "b", FleetIgnoreFile),
 		"with the 614401 bytes of the .fleetignore files above it", "budget of 1 MiB for the .fleetignore")
 
+	// And rules: 600 in a directory and 600 in its sub-directory are 1,200 in effect there.
+	many := writeTree(t, map[string]string{"a/" + FleetIgnoreFile: strings.Repeat("x\n", 600),
+		"a/b/" + FleetIgnoreFile: strings.Repeat("y\n", 600), "a/b/cm.yaml": "kind: ConfigMap\n"})
+	wantTooLarge(t, readErr(t, many, Options{}), filepath.Join(many, "a", "b", FleetIgnoreFile),
+		"more than 1000 rules with the 600 rules of the .fleetignore files above it")
+
 	files := map[string]string{}
 	dir = ""
 	for i := range 30 {
