@@ -20,10 +20,10 @@ const (
 	// Bundle must in any case fit MaxBundleSize once compressed; this bounds what is held to get
 	// there (raw files, then their gzip and base64 copies).
 	MaxBundleFilesSize = 64 << 20
-	// MaxBundleYAMLSize bounds the YAML one bundle parses: its fleet.yaml and the values files it
-	// names (each time it names one), together. Parsing costs memory: up to some 200 times the
-	// size of the document for one built of tiny values. 1 MiB is what Fleet allows the values of
-	// a bundle, which it keeps in a Secret.
+	// MaxBundleYAMLSize bounds the YAML one bundle parses: its fleet.yaml, the values files it
+	// names (each time it names one) and the Chart.yaml of its own chart, together. Parsing costs
+	// memory: up to some 200 times the size of the document for one built of tiny values. 1 MiB
+	// is what Fleet allows the values of a bundle, which it keeps in a Secret.
 	MaxBundleYAMLSize = 1 << 20
 	// MaxBundleSize bounds the JSON encoding of one Bundle (its resources compressed when they are
 	// 1,000,000 bytes or more, as Fleet does): a Bundle is written in one request, and the API
@@ -34,8 +34,14 @@ const (
 	// until every bundle is read (Read returns all of them or an error), so a repository of many
 	// bundles that each fetch a chart cannot add up to more.
 	MaxBundlesSize = 256 << 20
-	// maxIgnoreFileSize bounds a .fleetignore file (its lines become match rules).
-	maxIgnoreFileSize = 1 << 20
+	// maxIgnoreSize and maxIgnoreRules bound the .fleetignore files in effect in a directory (its
+	// own and its parents' up to the scanned root) together: their bytes, and the rules their
+	// lines become. The rules of a parent are shared by its sub-directories, not copied, so what a
+	// walk holds is bounded by these whatever the depth. Every file below is matched against every
+	// rule in effect, so the rules also bound the walk's CPU. A .fleetignore holds a few lines; the
+	// longest .gitignore templates (copied as .fleetignore) hold a few hundred.
+	maxIgnoreSize  = 1 << 20
+	maxIgnoreRules = 1000
 )
 
 // maxBundlesSize is MaxBundlesSize, a variable so that tests can lower it (reaching the constant
@@ -50,8 +56,8 @@ type TooLargeError struct {
 	// What names what was too large: a file path, `bundle "app"`; empty when the error is wrapped
 	// by one that names it.
 	What string
-	// Size is its size (in bytes, or entries when Entries); AtLeast when reading stopped at the
-	// budget, so that the size is more than Size.
+	// Size is its size (in bytes, or in Unit); AtLeast when reading stopped at the budget, so
+	// that the size is more than Size.
 	Size    int64
 	AtLeast bool
 	// Detail, when set, follows the size: "once encoded", "(at entry x/big)".
@@ -59,8 +65,9 @@ type TooLargeError struct {
 	// Limit is the budget, and Budget what it bounds: "the files of one bundle".
 	Limit  int64
 	Budget string
-	// Entries: Size and Limit count entries, not bytes.
-	Entries bool
+	// Unit, when set, is what Size and Limit count instead of bytes: "entries", "rules",
+	// "objects".
+	Unit string
 }
 
 // Error reads "<what>: <size> <detail> is over the budget of <limit> for <budget>" (without
@@ -84,8 +91,8 @@ func (e *TooLargeError) Error() string {
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 func (e *TooLargeError) amount(n int64) string {
-	if e.Entries {
-		return fmt.Sprintf("%d entries", n)
+	if e.Unit != "" {
+		return fmt.Sprintf("%d %s", n, e.Unit)
 	}
 	return FormatSize(n)
 }
@@ -111,7 +118,7 @@ type filesBudget struct {
 func newFilesBudget() *filesBudget {
 	return &filesBudget{
 		files: counter{limit: MaxBundleFilesSize, budget: "the files of one bundle"},
-		yaml:  counter{limit: MaxBundleYAMLSize, budget: "the fleet.yaml and values files of one bundle"},
+		yaml:  counter{limit: MaxBundleYAMLSize, budget: "the YAML one bundle parses (fleet.yaml, values files, Chart.yaml)"},
 	}
 }
 
@@ -148,17 +155,28 @@ func readCharged(path, name string, counters ...*counter) ([]byte, error) {
 			tightest = c
 		}
 	}
-	data, over, err := readLimited(path, tightest.limit-tightest.used)
+	data, err := ReadLimited(path, tightest.limit-tightest.used)
+	var over *TooLargeError
+	if errors.As(err, &over) {
+		return nil, tightest.over(name, over.Size, over.AtLeast)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if over != nil {
-		return nil, tightest.over(name, over.size, over.atLeast)
 	}
 	for _, c := range counters {
 		c.used += int64(len(data))
 	}
 	return data, nil
+}
+
+// chargeYAML counts n bytes of a file already read (and charged to the files budget) that the
+// reader is about to parse against the YAML budget; name is the file.
+func (b *filesBudget) chargeYAML(name string, n int64) error {
+	if b.yaml.used+n > b.yaml.limit {
+		return b.yaml.over(name, n, false)
+	}
+	b.yaml.used += n
+	return nil
 }
 
 // charge counts n more bytes (the files of a fetched chart) against the files budget; name is
@@ -171,35 +189,32 @@ func (b *filesBudget) charge(name string, n int64) error {
 	return nil
 }
 
-// oversize is the size of a file that did not fit: its size, or (atLeast) where reading stopped.
-type oversize struct {
-	size    int64
-	atLeast bool
-}
-
-// readLimited reads the file at path if it holds at most left bytes, and returns what did not
-// fit otherwise. The size is checked before the file is read, and it is read through a limited
-// reader, so a file that grows, or is not a regular file, stops there too.
-func readLimited(path string, left int64) ([]byte, *oversize, error) {
+// ReadLimited reads the file at path if it holds at most limit bytes. Past them it reads nothing
+// more and returns a *TooLargeError with the file's size (Size; AtLeast when reading stopped at
+// the limit) and Limit, for the caller to name the file and the budget (What, Budget). The size is
+// checked before the file is read, and it is read through a limited reader, so a file that grows,
+// or is not a regular file (a symlink to /dev/zero), stops there too. It is the one bounded read
+// of the bundle reader and of package helmchart.
+func ReadLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if st.Size() > left {
-		return nil, &oversize{size: st.Size()}, nil
+	if st.Size() > limit {
+		return nil, &TooLargeError{Size: st.Size(), Limit: limit}
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(st.Size()) + bytes.MinRead)
-	if _, err := buf.ReadFrom(io.LimitReader(f, left+1)); err != nil {
-		return nil, nil, err
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, err
 	}
-	if int64(buf.Len()) > left {
-		return nil, &oversize{size: left, atLeast: true}, nil
+	if int64(buf.Len()) > limit {
+		return nil, &TooLargeError{Size: limit, AtLeast: true, Limit: limit}
 	}
-	return buf.Bytes(), nil, nil
+	return buf.Bytes(), nil
 }

@@ -97,9 +97,10 @@ func TestFilesAddUpToTheBudget(t *testing.T) {
 // TestParsedYAMLHasItsOwnBudget: fleet.yaml and its values files are parsed, which costs up to
 // some 200 times their size in memory, so together they may hold MaxBundleYAMLSize (1 MiB); a
 // larger one is refused before it is read or parsed. A values file named twice (root and a
-// customization) is read twice and counts twice. .fleetignore has a budget of its own.
+// customization) is read twice and counts twice. .fleetignore has a budget of its own (more in
+// TestDeepFleetIgnoreIsBounded).
 func TestParsedYAMLHasItsOwnBudget(t *testing.T) {
-	const yamlBudget = "budget of 1 MiB for the fleet.yaml and values files of one bundle"
+	const yamlBudget = "budget of 1 MiB for the YAML one bundle parses (fleet.yaml, values files, Chart.yaml)"
 	t.Run("fleet.yaml", func(t *testing.T) {
 		root := t.TempDir()
 		sparseFile(t, filepath.Join(root, "fleet.yaml"), 100<<20)
@@ -121,7 +122,7 @@ func TestParsedYAMLHasItsOwnBudget(t *testing.T) {
 	t.Run(".fleetignore", func(t *testing.T) {
 		root := writeTree(t, map[string]string{"cm.yaml": "kind: ConfigMap\n"})
 		sparseFile(t, filepath.Join(root, ".fleetignore"), 2<<20)
-		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, ".fleetignore"), "2 MiB", "budget of 1 MiB for a .fleetignore file")
+		wantTooLarge(t, readErr(t, root, Options{}), filepath.Join(root, ".fleetignore"), "2 MiB", "budget of 1 MiB for the .fleetignore files in effect in a directory")
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/manifest"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // ErrChartUnavailable marks a failure to download a remote chart or a chart dependency (the
@@ -71,15 +72,53 @@ func needsFetch(files map[string][]byte, h *v1alpha1.HelmOptions) bool {
 	return !local
 }
 
-// hasDependencies reports whether a Chart.yaml declares dependencies.
-func hasDependencies(chartYAML []byte) bool {
+// chartDependency is what the reader needs of a dependency declared in a Chart.yaml.
+type chartDependency struct {
+	Version    string `json:"version"`
+	Repository string `json:"repository"`
+}
+
+// chartDependencies returns the dependencies a Chart.yaml declares (none when it does not parse:
+// Helm names the error when it loads the chart).
+func chartDependencies(chartYAML []byte) []chartDependency {
 	var c struct {
-		Dependencies []map[string]any `json:"dependencies"`
+		Dependencies []chartDependency `json:"dependencies"`
 	}
 	if err := yaml.Unmarshal(chartYAML, &c); err != nil {
-		return false
+		return nil
 	}
-	return len(c.Dependencies) > 0
+	return c.Dependencies
+}
+
+// floatingDependencies reports whether any of deps is fetched without being pinned (a chart
+// repository or registry, without an exact version); file:// and charts/ dependencies are part of
+// the bundle.
+func floatingDependencies(deps []chartDependency) bool {
+	for _, d := range deps {
+		if !PinnedDependency(d.Repository, d.Version) {
+			return true
+		}
+	}
+	return false
+}
+
+// floatingChart reports whether h names a remote chart that is not pinned (see Pinned).
+func floatingChart(h *v1alpha1.HelmOptions) bool {
+	ref := h.Chart
+	if h.Repo != "" {
+		ref = h.Repo
+	} else if !isRemoteChart(h.Chart) {
+		return false // a chart directory or archive of the commit
+	}
+	return !Pinned(ref, h.Version)
+}
+
+// markFloating marks err with Floating when floating.
+func markFloating(err error, floating bool) error {
+	if floating {
+		return Floating(err)
+	}
+	return err
 }
 
 // fetchCharts adds to files every chart the bundle refers to but does not hold (root and
@@ -106,14 +145,16 @@ func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, fil
 			}
 			done[p] = true
 			if f == nil {
-				return &FileError{File: dir, Err: errNoFetcher(h.Chart)}
+				return &FileError{File: dir, Err: errNoFetcher(redact.URL(h.Chart))}
 			}
+			floating := floatingChart(h)
 			chartFiles, err := f.FetchChart(ctx, dir, h)
 			if err != nil {
-				return &FileError{File: dir, Err: err}
+				return markFloating(&FileError{File: dir, Err: err}, floating)
 			}
-			if err := budget.charge(fmt.Sprintf("chart %s (%s)", h.Chart, p), filesSize(chartFiles)); err != nil {
-				return err
+			// The chart may be a URL with credentials in it.
+			if err := budget.charge(fmt.Sprintf("chart %s (%s)", redact.URL(h.Chart), p), filesSize(chartFiles)); err != nil {
+				return markFloating(err, floating)
 			}
 			for name, data := range chartFiles {
 				files[p+"/"+name] = data
@@ -121,19 +162,29 @@ func fetchCharts(ctx context.Context, dir string, spec *v1alpha1.BundleSpec, fil
 			continue
 		}
 		cd, ok := LocalChartDir(files, h)
-		if !ok || done[cd] || h.DisableDependencyUpdate || !hasDependencies(files[path.Join(cd, "Chart.yaml")]) {
+		if !ok || done[cd] || h.DisableDependencyUpdate {
 			continue
 		}
 		done[cd] = true
-		if f == nil {
-			return &FileError{File: filepath.Join(dir, cd, "Chart.yaml"), Err: errNoFetcher("dependencies")}
+		chartYAML := filepath.Join(dir, cd, "Chart.yaml")
+		data := files[path.Join(cd, "Chart.yaml")]
+		if err := budget.chargeYAML(chartYAML, int64(len(data))); err != nil {
+			return err
 		}
+		declared := chartDependencies(data)
+		if len(declared) == 0 {
+			continue
+		}
+		if f == nil {
+			return &FileError{File: chartYAML, Err: errNoFetcher("dependencies")}
+		}
+		floating := floatingDependencies(declared)
 		deps, err := f.Dependencies(ctx, filepath.Join(dir, filepath.FromSlash(cd)))
 		if err != nil {
-			return &FileError{File: filepath.Join(dir, cd, "Chart.yaml"), Err: err}
+			return markFloating(&FileError{File: chartYAML, Err: err}, floating)
 		}
 		if err := budget.charge("the dependencies of chart "+filepath.Join(dir, cd), filesSize(deps)); err != nil {
-			return err
+			return markFloating(err, floating)
 		}
 		for name, data := range deps {
 			files[path.Join(cd, name)] = data

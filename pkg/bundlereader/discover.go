@@ -75,12 +75,12 @@ func expandPaths(paths []string) ([]string, error) {
 func discover(root string) ([]bundleDir, error) {
 	var out []bundleDir
 	rootHasYAML := false
-	rules, err := ignoreRules{}.withDir(root)
+	rules, err := (*ignoreRules)(nil).withDir(root)
 	if err != nil {
 		return nil, err
 	}
-	var walk func(dir string, rules ignoreRules, nested bool) error
-	walk = func(dir string, rules ignoreRules, nested bool) error {
+	var walk func(dir string, rules *ignoreRules, nested bool) error
+	walk = func(dir string, rules *ignoreRules, nested bool) error {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", dir, err)

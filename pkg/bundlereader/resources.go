@@ -18,12 +18,12 @@ import (
 // Every file is charged to budget before it is read (MaxBundleFilesSize).
 func loadFiles(root string, exclude map[string]bool, all bool, budget *filesBudget) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	rules, err := ignoreRules{}.withDir(root)
+	rules, err := (*ignoreRules)(nil).withDir(root)
 	if err != nil {
 		return nil, err
 	}
-	var walk func(dir string, rules ignoreRules) error
-	walk = func(dir string, rules ignoreRules) error {
+	var walk func(dir string, rules *ignoreRules) error
+	walk = func(dir string, rules *ignoreRules) error {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", dir, err)

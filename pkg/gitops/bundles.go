@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -22,15 +21,15 @@ import (
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // DigestAnnotation records the digest of what the controller wrote into a Bundle (spec, labels
 // except the commit, annotations), so an unchanged bundle is not rewritten on a new commit.
 const DigestAnnotation = v1alpha1.GitRepoBundleDigestAnnotation
 
-// readBundles scans the checkout in dir as `fleet apply` would for gr at commit. A chart that
-// cannot be downloaded is a Waiting error, retried after interval: the chart server may be down or
-// the credentials about to be fixed, while the commit itself is fine.
+// readBundles scans the checkout in dir as `fleet apply` would for gr at commit. Its errors are
+// classified by readError: only what the commit's content determines stalls the commit.
 func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, helm *helmchart.Credentials, interval time.Duration) ([]*v1alpha1.Bundle, error) {
 	lbls := map[string]string{}
 	maps.Copy(lbls, gr.Labels)
@@ -63,20 +62,11 @@ func readBundles(ctx context.Context, gr *v1alpha1.GitRepo, dir, commit string, 
 	}
 	results, err := bundlereader.Read(ctx, opts)
 	if err != nil {
-		// Name files relative to the repository, not the temporary checkout.
+		// Name files relative to the repository, not the temporary checkout; and, in case an error
+		// quotes a URL that was not redacted where it was made, hide its credentials.
 		msg := strings.ReplaceAll(err.Error(), dir+"/", "")
-		msg = strings.ReplaceAll(msg, dir, "/")
-		cerr := &checkoutError{msg: fmt.Sprintf("commit %s: %s", shortCommit(commit), msg), err: err}
-		switch {
-		case errors.Is(err, bundlereader.ErrChartUnavailable):
-			cerr.msg = helm.Explain(cerr.msg, "helmRepoURLRegex")
-			return nil, controller.NewWaiting(ReasonChartUnavailable, cerr, interval)
-		case errors.Is(err, bundlereader.ErrNoResources):
-			return nil, controller.NewStalling(ReasonNoResources, cerr)
-		case errors.Is(err, bundlereader.ErrTooLarge):
-			return nil, controller.NewStalling(ReasonBundleTooLarge, cerr)
-		}
-		return nil, controller.NewStalling(ReasonInvalidBundle, cerr)
+		msg = redact.Text(strings.ReplaceAll(msg, dir, "/"))
+		return nil, readError(&checkoutError{msg: fmt.Sprintf("commit %s: %s", shortCommit(commit), msg), err: err}, helm, interval)
 	}
 	out := make([]*v1alpha1.Bundle, 0, len(results))
 	for _, r := range results {

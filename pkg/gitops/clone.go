@@ -28,9 +28,9 @@ var cloneTimeout = 5 * time.Minute
 const largeObject = 1 << 20
 
 // checkout clones repo at t into a new directory under tmpDir ("" for the system default) and
-// returns it with the commit checked out. Branches and tags are cloned shallow (depth 1, single
-// branch, no tags); a bare commit id needs the history, so it is cloned in full. A clone that takes
-// longer than cloneTimeout fails with reason CloneFailed.
+// returns it with the commit checked out (writeTree). Branches and tags are cloned shallow (depth
+// 1, single branch, no tags); a bare commit id needs the history, so it is cloned in full. A clone
+// that takes longer than cloneTimeout fails with reason CloneFailed.
 func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t target) (dir, commit string, err error) {
 	dir, err = os.MkdirTemp(tmpDir, "fleet-gitrepo-")
 	if err != nil {
@@ -59,13 +59,13 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 	}
 	if t.ref != "" {
 		opts.ReferenceName, opts.SingleBranch, opts.Depth = plumbing.ReferenceName(t.ref), true, 1
-	} else {
-		opts.NoCheckout = true // the commit is checked out below; HEAD's tree would be written for nothing
 	}
+	// The commit is written out below by writeTree, not by go-git's worktree checkout.
+	opts.NoCheckout = true
 	start := time.Now()
 	// PlainClone's layout (objects in dir/.git, the working tree in dir), on file systems that count
 	// what the clone writes.
-	q := &quota{limit: maxCheckoutBytes, objectLimit: maxObjectSize}
+	q := &quota{limit: maxCheckoutBytes, objectLimit: maxObjectSize, objectsLimit: maxPackObjects}
 	defer q.closePacks()
 	wt := quotaFS{Filesystem: osfs.New(dir), q: q}
 	dot, err := wt.Chroot(git.GitDirName)
@@ -73,7 +73,10 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 		return "", "", fmt.Errorf("clone: %w", err)
 	}
 	// Objects over largeObject are read from the pack as they are written out, not into memory.
-	storage := filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(), filesystem.Options{LargeObjectThreshold: largeObject})
+	// The pack stays open while the commit is written out (writeTree reads every file from it).
+	storage := filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(),
+		filesystem.Options{LargeObjectThreshold: largeObject, KeepDescriptors: true})
+	defer func() { _ = storage.Close() }()
 	r, err := git.CloneContext(ctx, storage, wt, opts)
 	observeFetch("clone", time.Since(start), err)
 	if err != nil {
@@ -88,29 +91,33 @@ func checkout(ctx context.Context, tmpDir, repo string, creds Credentials, t tar
 		}
 		return "", "", classifyGitError(repo, err)
 	}
-	if t.ref == "" {
-		wt, err := r.Worktree()
+	hash := plumbing.NewHash(t.commit)
+	if t.ref != "" {
+		head, err := r.Head()
 		if err != nil {
 			return "", "", fmt.Errorf("clone: %w", err)
 		}
-		if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(t.commit), Force: true}); err != nil {
-			if q.exceeded() {
-				return "", "", tooLarge(repo)
-			}
-			return "", "", &GitError{Reason: ReasonRevisionNotFound, Err: fmt.Errorf("checkout of commit %s: %w", t.commit, err)}
+		hash = head.Hash()
+	}
+	if err := writeTree(ctx, r, wt, hash); err != nil {
+		switch {
+		case q.exceeded():
+			return "", "", tooLarge(repo)
+		case isGitError(err):
+			return "", "", err
 		}
+		if te := exceeded(parent, ctx, "clone", timeout); te != nil {
+			return "", "", &GitError{Reason: ReasonCloneFailed, Err: fmt.Errorf("git %s: %w", redact.URL(repo), te)}
+		}
+		return "", "", fmt.Errorf("checkout of commit %s: %w", hash, err)
 	}
-	if q.exceeded() { // a write error go-git did not report
+	if q.exceeded() { // a write error that was not reported
 		return "", "", tooLarge(repo)
-	}
-	head, err := r.Head()
-	if err != nil {
-		return "", "", fmt.Errorf("clone: %w", err)
 	}
 	if err := checkSymlinks(dir); err != nil {
 		return "", "", err
 	}
-	return dir, head.Hash().String(), nil
+	return dir, hash.String(), nil
 }
 
 func tooLarge(repo string) error {

@@ -18,8 +18,20 @@ import (
 // over 100 MiB. A variable, so that tests can lower it.
 var maxObjectSize int64 = 100 << 20
 
-// errObjectTooLarge is wrapped by the error of a pack holding an object over maxObjectSize.
-var errObjectTooLarge = errors.New("git object too large")
+// maxPackObjects bounds the objects of one fetched pack, checked at its header: go-git's indexer
+// keeps some 400 bytes for each while it indexes the pack (measured: 40 MiB at peak for 100,000),
+// so 500,000 objects hold about 200 MiB. A shallow clone fetches the files and trees of one commit
+// (at most maxCheckoutBytes/entryCost = 262,144 entries can be checked out); only a full clone, for
+// a revision given as a bare commit id, fetches history, and one of a repository with more
+// objects is refused (a branch or tag is cloned shallow). A variable, so that tests can lower it.
+var maxPackObjects int64 = 500_000
+
+// errObjectTooLarge is wrapped by the error of a pack holding an object over maxObjectSize,
+// errTooManyObjects by that of a pack of more objects than maxPackObjects.
+var (
+	errObjectTooLarge = errors.New("git object too large")
+	errTooManyObjects = errors.New("too many git objects")
+)
 
 // packCheck reads the pack that a clone writes, as it is written, and refuses it at the first
 // object whose size (a delta's: the size of the object it makes) is over limit. It sees every
@@ -33,11 +45,12 @@ type packCheck struct {
 	done      chan struct{}
 	err       error // set by the scanner before done is closed
 	limit     int64
+	objects   int64 // the most objects a pack may hold
 	closeOnce sync.Once
 }
 
-func newPackCheck(limit int64) *packCheck {
-	c := &packCheck{chunks: make(chan []byte), more: make(chan struct{}), done: make(chan struct{}), limit: limit}
+func newPackCheck(limit, objects int64) *packCheck {
+	c := &packCheck{chunks: make(chan []byte), more: make(chan struct{}), done: make(chan struct{}), limit: limit, objects: objects}
 	go c.scan()
 	return c
 }
@@ -66,8 +79,8 @@ func (c *packCheck) close() {
 func (c *packCheck) scan() {
 	defer close(c.done)
 	r := &chunkReader{c: c}
-	err := scanPack(packfile.NewScanner(r), c.limit)
-	if errors.Is(err, errObjectTooLarge) {
+	err := scanPack(packfile.NewScanner(r), c.limit, c.objects)
+	if errors.Is(err, errObjectTooLarge) || errors.Is(err, errTooManyObjects) {
 		c.err = err
 		return
 	}
@@ -106,11 +119,16 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// scanPack reads the objects of a pack and fails at the first one over limit.
-func scanPack(s *packfile.Scanner, limit int64) error {
+// scanPack reads the objects of a pack and fails at the first one over limit, or at the header
+// when it holds more than maxObjects.
+func scanPack(s *packfile.Scanner, limit, maxObjects int64) error {
 	_, objects, err := s.Header()
 	if err != nil {
 		return err
+	}
+	if int64(objects) > maxObjects {
+		return fmt.Errorf("%w: the commit's pack holds %d git objects, over the budget of %d objects for one clone",
+			errTooManyObjects, objects, maxObjects)
 	}
 	for range objects {
 		oh, err := s.NextObjectHeader()

@@ -28,20 +28,7 @@ func TestCloneOfAHugeObjectStops(t *testing.T) {
 	large := srv.NewRepo(t, "large")
 	largeCommit := large.Commit("large", map[string]string{"cm.yaml": configMap, "big.bin": strings.Repeat("x", 90<<20)})
 
-	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: hugeCommit}, "commit id": {commit: hugeCommit}} {
-		tmp := t.TempDir()
-		var err error
-		alloc := framework.Allocated(func() { _, _, err = checkout(context.Background(), tmp, huge.URL, Credentials{}, tg) })
-		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), "git object of 200 MiB, over the budget of 100 MiB") {
-			t.Fatalf("%s: err = %v, want %s naming the size and the budget", name, err, ReasonRepositoryTooLarge)
-		}
-		if alloc > 32<<20 {
-			t.Errorf("%s: the refused clone allocated %s", name, bundlereader.FormatSize(int64(alloc)))
-		}
-		if left, _ := os.ReadDir(tmp); len(left) != 0 {
-			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
-		}
-	}
+	wantRefusedClone(t, huge.URL, hugeCommit, "git object of 200 MiB, over the budget of 100 MiB", 32<<20)
 
 	var dir string
 	var err error
@@ -56,6 +43,27 @@ func TestCloneOfAHugeObjectStops(t *testing.T) {
 	}
 	if alloc > 160<<20 {
 		t.Errorf("cloning a 90 MiB file allocated %s", bundlereader.FormatSize(int64(alloc)))
+	}
+}
+
+// wantRefusedClone checks that commit of the repository at url is refused with RepositoryTooLarge
+// and a message holding want, on a branch (shallow) and as a bare commit id (full clone),
+// allocating at most maxAlloc bytes and leaving nothing behind.
+func wantRefusedClone(t *testing.T, url, commit, want string, maxAlloc uint64) {
+	t.Helper()
+	for name, tg := range map[string]target{"branch": {ref: "refs/heads/main", commit: commit}, "commit id": {commit: commit}} {
+		tmp := t.TempDir()
+		var err error
+		alloc := framework.Allocated(func() { _, _, err = checkout(context.Background(), tmp, url, Credentials{}, tg) })
+		if gitReason(err) != ReasonRepositoryTooLarge || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: err = %v, want %s saying %q", name, err, ReasonRepositoryTooLarge, want)
+		}
+		if alloc > maxAlloc {
+			t.Errorf("%s: the refused clone allocated %s", name, bundlereader.FormatSize(int64(alloc)))
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Fatalf("%s: the partial clone was left behind: %v", name, left)
+		}
 	}
 }
 
@@ -109,7 +117,7 @@ func varint(n int64) []byte {
 // feed writes p to a packCheck in chunks of n bytes, as go-git's copy does, and returns the first
 // error.
 func feed(p []byte, n int, limit int64) error {
-	c := newPackCheck(limit)
+	c := newPackCheck(limit, maxPackObjects)
 	defer c.close()
 	for len(p) > 0 {
 		chunk := p[:min(n, len(p))]
@@ -152,7 +160,7 @@ func TestPackCheckReadsDeltaTargets(t *testing.T) {
 func TestPackCheckStopsOnATruncatedPack(t *testing.T) {
 	p := pack(t, packObject{typ: 3, size: 10, data: []byte("0123456789")}, packObject{typ: 3, size: 10, data: []byte("9876543210")})
 	for _, cut := range []int{5, 20, len(p) - 21} {
-		c := newPackCheck(1 << 20)
+		c := newPackCheck(1<<20, maxPackObjects)
 		if err := c.check(p[:cut]); err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}

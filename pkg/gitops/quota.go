@@ -28,7 +28,9 @@ type quota struct {
 	// objectLimit is the largest git object a pack may hold (maxObjectSize); objectErr is set when
 	// one does not.
 	objectLimit int64
-	objectErr   atomic.Pointer[error]
+	// objectsLimit is the most objects a pack may hold (maxPackObjects).
+	objectsLimit int64
+	objectErr    atomic.Pointer[error]
 	// packs are the checks of the packs written, stopped by closePacks (go-git does not close a
 	// pack file whose indexing failed).
 	mu    sync.Mutex
@@ -37,7 +39,7 @@ type quota struct {
 
 // newPackCheck starts the check of a pack written through q.
 func (q *quota) newPackCheck() *packCheck {
-	c := newPackCheck(q.objectLimit)
+	c := newPackCheck(q.objectLimit, q.objectsLimit)
 	q.mu.Lock()
 	q.packs = append(q.packs, c)
 	q.mu.Unlock()

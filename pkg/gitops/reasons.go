@@ -32,15 +32,22 @@ const (
 	// ReasonChartUnavailable: a remote chart of a bundle could not be downloaded (the chart server is
 	// unreachable, refuses the credentials, or lacks the version); retried with backoff from the polling interval.
 	ReasonChartUnavailable = "ChartUnavailable"
-	// ReasonRepositoryTooLarge: the clone of the commit would write more than maxCheckoutBytes
-	// (Stalled until the commit or the spec changes).
+	// ReasonRepositoryTooLarge: the clone of the commit would write more than maxCheckoutBytes, or
+	// fetches an object over maxObjectSize, a pack of more than maxPackObjects objects, or trees
+	// over maxTreeBytes (Stalled until the commit or the spec changes).
 	ReasonRepositoryTooLarge = "RepositoryTooLarge"
 	// ReasonBundleTooLarge: a bundle of the commit is over a byte budget of the bundle reader (a file,
 	// the files of a bundle, a chart, the Bundle's encoding, the bundles of the commit; the message
 	// names it, its size and the budget). Stalled until the commit or the spec changes, also across
-	// restarts (stall.go).
+	// restarts (stall.go); a chart that the bundle does not pin to one release is retried with
+	// backoff instead (readError).
 	ReasonBundleTooLarge = "BundleTooLarge"
-	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository.
+	// ReasonReadFailed: reading the checkout failed for a reason of the server, not of the commit
+	// (its temporary directory full or read-only, out of file descriptors or memory, an I/O error, a
+	// shutdown); retried at the polling interval, never recorded as a stall.
+	ReasonReadFailed = "ReadFailed"
+	// ReasonUnsafeContent: the checkout holds a symlink that leaves the repository, or a tree entry
+	// that would be written outside its directory (.git, "..", a name twice in one tree).
 	ReasonUnsafeContent = "UnsafeContent"
 	// ReasonBundleWriteFailed: creating, updating or deleting a Bundle failed.
 	ReasonBundleWriteFailed = "BundleWriteFailed"

@@ -48,8 +48,8 @@ type Reconciler struct {
 	webhooks *webhookInbox
 
 	mu sync.Mutex
-	// failed remembers the last failed sync per GitRepo, so a bad commit is not cloned again
-	// on every poll; it is retried when the commit or the spec changes.
+	// failed remembers the last stalled sync per GitRepo, so a bad commit is not cloned again on
+	// every poll; it is retried when the commit, the spec or the defaults given to it change.
 	failed map[types.NamespacedName]failedSync
 	// chartFailures counts the consecutive syncs of a commit that failed because a chart could not
 	// be downloaded: they are retried with exponential backoff from the polling interval, so a
@@ -60,7 +60,10 @@ type Reconciler struct {
 type failedSync struct {
 	commit     string
 	generation int64
-	err        error
+	// defaults identifies what GitRepoRestrictions and Policies filled in (appliedDefaults; failed
+	// only): a change clears the failure.
+	defaults string
+	err      error
 	// attempts counts consecutive failures and next is when the commit may be tried again
 	// (chartFailures only).
 	attempts int
@@ -214,11 +217,11 @@ func (r *Reconciler) sync(ctx context.Context, s *syncState) (controller.Result,
 		return controller.Result{}, err // polls and webhooks until then do not download again
 	}
 	err := r.syncCommit(ctx, s)
-	if controller.ReasonOf(err) == ReasonChartUnavailable {
+	if chartRetry(err) {
 		return controller.Result{}, r.chartBackoff(key, s, err)
 	}
 	if err != nil && controller.IsStalling(err) {
-		sc := &stalledCommit{commit: s.target.commit, generation: s.Generation, err: err}
+		sc := &stalledCommit{commit: s.target.commit, generation: s.Generation, defaults: appliedDefaults(s), err: err}
 		r.rememberFailure(key, sc)
 		return controller.Result{}, sc
 	}
@@ -254,13 +257,13 @@ func (r *Reconciler) failedFor(key types.NamespacedName, s *syncState) (failedSy
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, ok := r.failed[key]
-	return f, ok && f.commit == s.target.commit && f.generation == s.Generation
+	return f, ok && f.commit == s.target.commit && f.generation == s.Generation && f.defaults == appliedDefaults(s)
 }
 
 // rememberFailure keeps a stalled commit in memory: it is not cloned again.
 func (r *Reconciler) rememberFailure(key types.NamespacedName, sc *stalledCommit) {
 	r.mu.Lock()
-	r.failed[key] = failedSync{commit: sc.commit, generation: sc.generation, err: sc}
+	r.failed[key] = failedSync{commit: sc.commit, generation: sc.generation, defaults: sc.defaults, err: sc}
 	r.mu.Unlock()
 }
 

@@ -2,10 +2,12 @@ package gitops
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/controller"
@@ -84,5 +86,44 @@ func TestStallRecordOutlivesFailedPolls(t *testing.T) {
 				t.Fatalf("Stalled = %+v, want %s/%s", c, tt.wantStatus, tt.wantReason)
 			}
 		})
+	}
+}
+
+// TestStallFollowsTheDefaults: a stall recorded while a GitRepoRestriction or Policy gave the spec
+// a default (service account, client secret) carries a digest of it, and holds, in memory and in
+// status, only while the same defaults apply: changing or removing the default syncs the commit
+// again, as docs/gitops.md says.
+func TestStallFollowsTheDefaults(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	defaulted := func(sa string) *syncState {
+		s := stalledState(stalledSHA, 3, nil)
+		s.Spec.ServiceAccount, s.defaulted = sa, sa != ""
+		return s
+	}
+	s := defaulted("deployer")
+	sc := &stalledCommit{commit: stalledSHA, generation: 3, defaults: appliedDefaults(s), err: controller.NewStalling(ReasonInvalidBundle, errors.New("bad"))}
+	var conds []v1alpha1.GenericCondition
+	setStalled(&conds, &syncState{syncRan: true}, sc, ReasonInvalidBundle, sc.Error(), now)
+	if msg := controller.FindCondition(conds, v1alpha1.ConditionStalled).Message; !strings.HasPrefix(msg, "commit "+stalledSHA+", generation 3, defaults "+sc.defaults+": ") || len(sc.defaults) != 12 {
+		t.Fatalf("Stalled message %q", msg)
+	}
+	r := &Reconciler{failed: map[types.NamespacedName]failedSync{}}
+	key := types.NamespacedName{Namespace: "ns", Name: "r"}
+	r.rememberFailure(key, sc)
+	for name, tt := range map[string]struct {
+		s    *syncState
+		want bool
+	}{
+		"the same default": {defaulted("deployer"), true},
+		"another default":  {defaulted("other"), false},
+		"no default":       {defaulted(""), false},
+	} {
+		tt.s.Status.Conditions = conds
+		if _, ok := recordedStall(tt.s); ok != tt.want {
+			t.Errorf("%s: status record applies = %t, want %t", name, ok, tt.want)
+		}
+		if _, ok := r.failedFor(key, tt.s); ok != tt.want {
+			t.Errorf("%s: in-memory stall applies = %t, want %t", name, ok, tt.want)
+		}
 	}
 }

@@ -2,9 +2,13 @@ package manifest
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"fmt"
 	"testing"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/test/framework"
 )
 
 func TestNewResourceRoundTrip(t *testing.T) {
@@ -65,5 +69,33 @@ func TestContentRoundTrip(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != res[0] {
 		t.Errorf("round trip = %v", got)
+	}
+}
+
+// TestBase64GZReusesItsCompressor: encoding many small files does not allocate a compressor (some
+// 800 KiB) for each, and a reused compressor writes what a new one does (no header fields, so
+// Bundles keep their digest).
+func TestBase64GZReusesItsCompressor(t *testing.T) {
+	want := func(data []byte) string {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		return base64.StdEncoding.EncodeToString(buf.Bytes())
+	}
+	alloc := framework.Allocated(func() {
+		for i := range 1000 {
+			if _, err := Base64GZ([]byte(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if alloc > 16<<20 {
+		t.Errorf("1,000 small encodings allocated %d MiB", alloc>>20)
+	}
+	for _, data := range [][]byte{[]byte("a: 1\n"), bytes.Repeat([]byte("xyz"), 100_000)} {
+		if got, _ := Base64GZ(data); got != want(data) {
+			t.Errorf("Base64GZ of %d bytes differs from a new compressor's", len(data))
+		}
 	}
 }

@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +23,14 @@ import (
 //	go test -run '^$' -bench HostileRepositoryMemory -benchtime 1x -timeout 30m ./test/gitops/
 //
 // "huge-file": one 512 MiB file (under the 1 GiB clone quota); "large-file": one of 90 MiB (under
-// the 100 MiB budget of one git object, over the 64 MiB of a bundle's files); "zip-bomb-chart": a fleet.yaml
-// naming a 300 KiB chart archive that expands to 300 MiB (60 files of 5 MiB). Each case gets its
-// own server. Numbers go to docs/benchmarks.md.
+// the 100 MiB budget of one git object, over the 64 MiB of a bundle's files); "zip-bomb-chart": a
+// fleet.yaml naming a 300 KiB chart archive that expands to 300 MiB (60 files of 5 MiB);
+// "nested-chart-bomb": one naming a chart holding 12 archives in charts/ of 95 MiB each (Helm's
+// loader expands them in memory); "many-files": a bundle of 100,000 files of a few bytes in 100
+// directories;
+// "deep-fleetignore": 10 nested directories each with a 1 MiB .fleetignore of one-letter rules;
+// "huge-chart-yaml": a bundle's chart whose Chart.yaml is 16 MiB of tiny values. Each case gets
+// its own server. Numbers go to docs/benchmarks.md.
 func BenchmarkHostileRepositoryMemory(b *testing.B) {
 	cases := map[string]func(b *testing.B, repo *gitserver.Repo){
 		"huge-file": func(b *testing.B, repo *gitserver.Repo) {
@@ -36,10 +42,39 @@ func BenchmarkHostileRepositoryMemory(b *testing.B) {
 		"zip-bomb-chart": func(b *testing.B, repo *gitserver.Repo) {
 			charts := chartserver.NewRepo(b)
 			charts.AddArchive(b, chartserver.Bomb(b, "bomb", "1.0.0", 60, 5<<20))
-			repo.Commit("bomb", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + charts.URL + "\n  chart: bomb\n"})
+			repo.Commit("bomb", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + charts.URL + "\n  chart: bomb\n  version: 1.0.0\n"})
+		},
+		"nested-chart-bomb": func(b *testing.B, repo *gitserver.Repo) {
+			charts := chartserver.NewRepo(b)
+			charts.AddArchive(b, chartserver.Nested(b, "nest", "1.0.0", chartserver.Bomb(b, "zeros", "1.0.0", 19, 5<<20), 12))
+			repo.Commit("nested", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + charts.URL + "\n  chart: nest\n  version: 1.0.0\n"})
+		},
+		"many-files": func(b *testing.B, repo *gitserver.Repo) {
+			repo.CommitMany("many", 100_000, func(i int) (string, string) {
+				if i == 0 {
+					return "app/fleet.yaml", "{}\n"
+				}
+				return fmt.Sprintf("app/d%d/f%d.txt", i%100, i), fmt.Sprint(i)
+			})
+		},
+		"deep-fleetignore": func(b *testing.B, repo *gitserver.Repo) {
+			files, dir := map[string]string{"app/cm.yaml": cm}, "app"
+			for i := range 10 {
+				dir += fmt.Sprintf("/d%d", i)
+				files[dir+"/.fleetignore"] = strings.Repeat("a\n", 512<<10)
+			}
+			repo.Commit("ignores", files)
+		},
+		"huge-chart-yaml": func(b *testing.B, repo *gitserver.Repo) {
+			var y strings.Builder
+			y.WriteString("apiVersion: v2\nname: c\nversion: 1.0.0\nannotations:\n")
+			for i := 0; y.Len() < 16<<20; i++ {
+				fmt.Fprintf(&y, "  k%d: v\n", i)
+			}
+			repo.Commit("chart", map[string]string{"app/fleet.yaml": "helm:\n  chart: ./chart\n", "app/chart/Chart.yaml": y.String()})
 		},
 	}
-	for _, name := range []string{"huge-file", "large-file", "zip-bomb-chart"} {
+	for _, name := range []string{"huge-file", "large-file", "zip-bomb-chart", "nested-chart-bomb", "many-files", "deep-fleetignore", "huge-chart-yaml"} {
 		b.Run(name, func(b *testing.B) {
 			for range b.N {
 				benchHostile(b, cases[name])

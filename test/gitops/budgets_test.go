@@ -10,18 +10,6 @@ import (
 	"github.com/fleetapi/fleet/test/gitserver"
 )
 
-// clones counts the fetches of packs (clones) of repository name that the git server answered;
-// ls-remote only lists refs.
-func clones(git *gitserver.Server, name string) int {
-	n := 0
-	for _, r := range git.Requests(name) {
-		if strings.HasSuffix(r.Path, "/git-upload-pack") {
-			n++
-		}
-	}
-	return n
-}
-
 // waitListings waits until the git server has answered n more ref listings of repository name
 // than before: the GitRepo has been polled that often since.
 func (e *env) waitListings(git *gitserver.Server, name string, before, n int) {
@@ -58,9 +46,9 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	// Meanwhile other GitRepos sync.
 	next := other.Commit("two", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"2"`, 1)})
 	e.waitCommit("other", next)
-	cloned := clones(git, "huge")
+	cloned := git.PackFetches("huge")
 	e.waitListings(git, "huge", len(git.RefAdvertisements("huge")), 3)
-	if n := clones(git, "huge"); n != cloned {
+	if n := git.PackFetches("huge"); n != cloned {
 		t.Fatalf("the stalled commit was cloned %d more times while the server ran", n-cloned)
 	}
 
@@ -72,7 +60,7 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	after := other.Commit("three", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"3"`, 1)})
 	e.waitCommit("other", after)
 	e.waitListings(git, "huge", len(git.RefAdvertisements("huge")), 3)
-	if n := clones(git, "huge"); n != cloned {
+	if n := git.PackFetches("huge"); n != cloned {
 		t.Fatalf("after the restart the stalled commit was cloned %d more times", n-cloned)
 	}
 	if c := condition(e.gitRepo("huge"), v1alpha1.ConditionStalled); c.Status != "True" || !strings.Contains(c.Message, bad) {
@@ -82,36 +70,53 @@ func TestOversizedCommitStallsAcrossRestarts(t *testing.T) {
 	fixed := huge.Commit("no huge file", map[string]string{"app/big.bin": ""})
 	e.waitCommit("huge", fixed)
 	e.waitCondition("huge", v1alpha1.ConditionStalled, "False", "")
-	if clones(git, "huge") == cloned {
+	if git.PackFetches("huge") == cloned {
 		t.Fatal("the new commit was synced without a clone?")
 	}
 }
 
-// TestZipBombChartStalls: a fleet.yaml naming a chart whose 300 KiB archive expands to 300 MiB
-// stalls its commit with BundleTooLarge naming the archive and the budget; the chart repository
-// is asked for it once, and another GitRepo keeps syncing.
+// TestZipBombChartStalls: fleet.yamls naming a chart whose 300 KiB archive expands to 300 MiB,
+// and one holding three chart archives in charts/ that expand to 95 MiB each (which Helm's loader
+// would expand in memory), stall their commits with BundleTooLarge naming the archive and the
+// budget. Each archive is asked of the chart repository once, however often the GitRepos are
+// polled, and another GitRepo keeps syncing. The charts are pinned to their version: an unpinned
+// chart's failure is retried with a backoff instead (pkg/gitops TestUnpinnedChartOverBudgetIsRetried).
 func TestZipBombChartStalls(t *testing.T) {
 	e := newEnv(t)
 	chartRepo := chartserver.NewRepo(t)
-	chartRepo.AddArchive(t, chartserver.Bomb(t, "bomb", "1.0.0", 60, 5<<20))
+	chartRepo.AddArchive(t, chartserver.Bomb(t, "bomb", "1.0.0", 60, 5<<20),
+		chartserver.Nested(t, "nest", "1.0.0", chartserver.Bomb(t, "zeros", "1.0.0", 19, 5<<20), 3))
 	git := gitserver.NewHTTP(t)
-	repo := git.NewRepo(t, "bomb")
-	repo.Commit("a zip bomb", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + chartRepo.URL + "\n  chart: bomb\n"})
+	want := map[string][]string{
+		"bomb": {"bomb-1.0.0.tgz", "more than 64 MiB once decompressed", "budget of 64 MiB for one chart"},
+		"nest": {"more than 64 MiB of files and nested chart archives once decompressed", "charts/zeros-", "budget of 64 MiB for one chart"},
+	}
+	for name := range want {
+		repo := git.NewRepo(t, name)
+		repo.Commit("a zip bomb", map[string]string{"app/fleet.yaml": "helm:\n  repo: " + chartRepo.URL + "\n  chart: " + name + "\n  version: 1.0.0\n"})
+		e.createGitRepo(name, v1alpha1.GitRepoSpec{Repo: repo.URL, Branch: "main"})
+	}
 	other := git.NewRepo(t, "fine")
 	other.Commit("one", map[string]string{"app/cm.yaml": cm})
-	e.createGitRepo("bomb", v1alpha1.GitRepoSpec{Repo: repo.URL, Branch: "main"})
 	e.createGitRepo("fine", v1alpha1.GitRepoSpec{Repo: other.URL, Branch: "main"})
 
-	c := e.waitCondition("bomb", v1alpha1.ConditionStalled, "True", gitops.ReasonBundleTooLarge)
-	for _, want := range []string{"bomb-1.0.0.tgz", "more than 64 MiB once decompressed", "budget of 64 MiB for one chart"} {
-		if !strings.Contains(c.Message, want) {
-			t.Fatalf("Stalled message %q does not say %q", c.Message, want)
+	for name, parts := range want {
+		c := e.waitCondition(name, v1alpha1.ConditionStalled, "True", gitops.ReasonBundleTooLarge)
+		for _, p := range parts {
+			if !strings.Contains(c.Message, p) {
+				t.Fatalf("%s: Stalled message %q does not say %q", name, c.Message, p)
+			}
 		}
 	}
 	next := other.Commit("two", map[string]string{"app/cm.yaml": strings.Replace(cm, `"1"`, `"2"`, 1)})
 	e.waitCommit("fine", next)
-	e.waitListings(git, "bomb", len(git.RefAdvertisements("bomb")), 3)
-	if n := clones(git, "bomb"); n != 1 {
-		t.Fatalf("the stalled commit was cloned %d times, want once", n)
+	for name := range want {
+		e.waitListings(git, name, len(git.RefAdvertisements(name)), 3)
+		if n := git.PackFetches(name); n != 1 {
+			t.Fatalf("%s: the stalled commit was cloned %d times, want once", name, n)
+		}
+		if n := chartRepo.ArchiveRequests(name + "-1.0.0.tgz"); n != 1 {
+			t.Fatalf("%s: the chart repository was asked for the archive %d times, want once", name, n)
+		}
 	}
 }

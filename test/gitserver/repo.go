@@ -1,6 +1,8 @@
 package gitserver
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,6 +61,32 @@ func (r *Repo) Commit(message string, files map[string]string) string {
 	}
 	r.git(r.work, "add", "-A")
 	r.git(r.work, "commit", "-q", "--allow-empty", "-m", message)
+	r.git(r.work, "push", "-q", "origin", r.branch)
+	return strings.TrimSpace(r.git(r.work, "rev-parse", "HEAD"))
+}
+
+// CommitMany commits n files at once on the current branch, file(i) giving the slash-separated
+// path and content of the i-th, and pushes it: with git fast-import, which writes a hundred
+// thousand files in about a second (Commit would take minutes). The work tree is reset to the new
+// commit, so Commit may follow. It returns the commit id.
+func (r *Repo) CommitMany(message string, n int, file func(i int) (path, content string)) string {
+	r.t.Helper()
+	var in bytes.Buffer
+	fmt.Fprintf(&in, "commit refs/heads/%s\ncommitter test <test@example.com> 1700000000 +0000\ndata %d\n%s\n", r.branch, len(message), message)
+	if err := exec.Command("git", "-C", r.work, "rev-parse", "--verify", "-q", "HEAD").Run(); err == nil {
+		fmt.Fprintf(&in, "from %s\n", strings.TrimSpace(r.git(r.work, "rev-parse", "HEAD")))
+	}
+	for i := range n {
+		p, content := file(i)
+		fmt.Fprintf(&in, "M 100644 inline %s\ndata %d\n%s\n", p, len(content), content)
+	}
+	in.WriteString("\n")
+	cmd := exec.Command("git", "-C", r.work, "fast-import", "--quiet")
+	cmd.Stdin = &in
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	r.git(r.work, "reset", "-q", "--hard", r.branch)
 	r.git(r.work, "push", "-q", "origin", r.branch)
 	return strings.TrimSpace(r.git(r.work, "rev-parse", "HEAD"))
 }

@@ -161,6 +161,18 @@ func (s *Server) RefAdvertisements(name string) []time.Time {
 	return out
 }
 
+// PackFetches counts the pack fetches (clones; an ls-remote only lists refs) of repository name
+// that the server answered.
+func (s *Server) PackFetches(name string) int {
+	n := 0
+	for _, r := range s.Requests(name) {
+		if strings.HasSuffix(r.Path, "/git-upload-pack") {
+			n++
+		}
+	}
+	return n
+}
+
 // bareDir returns the directory of bare repository name.
 func (s *Server) bareDir(name string) string { return filepath.Join(s.Root, name+".git") }
 

@@ -15,13 +15,10 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/cli"
-	"helm.sh/helm/v3/pkg/downloader"
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
 	"helm.sh/helm/v3/pkg/repo"
 	orasauth "oras.land/oras-go/v2/registry/remote/auth"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader"
@@ -169,7 +166,8 @@ func chartRef(h *v1alpha1.HelmOptions) (ref, repoURL string) {
 	}
 }
 
-// FetchChart implements bundlereader.ChartFetcher.
+// FetchChart implements bundlereader.ChartFetcher. The failures of a remote chart that h does
+// not pin (bundlereader.Pinned) are marked bundlereader.Floating.
 func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
 	ref, repoURL := chartRef(h)
 	if ref == "" {
@@ -181,6 +179,20 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	if err := checkRemote(ref, repoURL); err != nil {
 		return nil, fmt.Errorf("helm: chart %s: %w", redact.URL(ref), err)
 	}
+	pinnedBy := ref
+	if repoURL != "" {
+		pinnedBy = repoURL
+	}
+	files, err := f.remoteChart(ctx, baseDir, ref, repoURL, h)
+	if err != nil && !bundlereader.Pinned(pinnedBy, h.Version) {
+		return nil, bundlereader.Floating(err)
+	}
+	return files, err
+}
+
+// remoteChart pulls the chart ref (a name in the chart repository repoURL, a .tgz URL or an
+// oci:// reference) and expands it.
+func (f *Fetcher) remoteChart(ctx context.Context, baseDir, ref, repoURL string, h *v1alpha1.HelmOptions) (map[string][]byte, error) {
 	authURL := repoURL
 	if authURL == "" {
 		authURL = ref
@@ -231,9 +243,11 @@ func (f *Fetcher) FetchChart(ctx context.Context, baseDir string, h *v1alpha1.He
 	if err := os.MkdirAll(pull.DestDir, 0o755); err != nil {
 		return nil, err
 	}
-	// Known gap (docs/gitops.md "Not done yet"): Helm's getters hold the whole archive (and, above,
-	// the repository's index.yaml) in memory while downloading, without a bound we can set: action.Pull
-	// takes no transport. What it expands to is bounded (untar).
+	// Known gap (docs/gitops.md "Not done yet"): Helm's HTTP getter buffers the whole response, the
+	// archive here and the repository's index.yaml above, without a bound. Both could be bounded by
+	// getters of our own: FindChartInAuthAndTLSAndPassRepoURL takes getter.Providers, and the pull
+	// could go through downloader.ChartDownloader, which takes them too (action.Pull builds its
+	// getters from the settings). What the archive expands to is bounded (untar, checkChartDir).
 	if _, err := pull.Run(ref); err != nil {
 		return nil, chartError(fmt.Errorf("helm: pulling chart %s (repo %s, version %q): %w", redact.URL(ref), redact.URL(repoURL), h.Version, redact.Error(err)), true)
 	}
@@ -324,87 +338,6 @@ func (f *Fetcher) archiveFiles(ctx context.Context, e *env, archive string, h *v
 	return readDir(chartDir, name)
 }
 
-// Dependencies implements bundlereader.ChartFetcher.
-func (f *Fetcher) Dependencies(ctx context.Context, chartDir string) (map[string][]byte, error) {
-	e, err := f.newEnv(false, nil, "")
-	if err != nil {
-		return nil, err
-	}
-	defer e.close()
-	return f.dependencies(ctx, e, chartDir)
-}
-
-// dependencies runs `helm dependency update` on a copy of chartDir when its charts/ directory
-// does not satisfy Chart.yaml, and returns the new charts/ files.
-func (f *Fetcher) dependencies(ctx context.Context, e *env, chartDir string) (map[string][]byte, error) {
-	if err := checkChartDir(chartDir); err != nil {
-		return nil, fmt.Errorf("helm: %w", err)
-	}
-	ch, err := loader.LoadDir(chartDir)
-	if err != nil {
-		return nil, fmt.Errorf("helm: %s: %w", filepath.Join(chartDir, "Chart.yaml"), err)
-	}
-	if len(ch.Metadata.Dependencies) == 0 || action.CheckDependencies(ch, ch.Metadata.Dependencies) == nil {
-		return nil, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// file:// dependencies are relative to the chart, but Helm resolves them in the copy it works on:
-	// check each against Root from the chart's own directory and hand Helm that absolute path.
-	local := map[int]string{}
-	for i, d := range ch.Metadata.Dependencies {
-		if p, ok := strings.CutPrefix(d.Repository, "file://"); ok {
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(chartDir, p)
-			}
-			if err := f.confined(p); err != nil {
-				return nil, fmt.Errorf("helm: chart %s: dependency %s: %w", ch.Name(), d.Name, err)
-			}
-			if resolved, err := filepath.EvalSymlinks(p); err == nil {
-				p = resolved
-			}
-			local[i] = p
-		}
-	}
-	work := filepath.Join(e.dir, "deps", ch.Name())
-	if err := copyDir(chartDir, work); err != nil {
-		return nil, err
-	}
-	if err := pinLocalDependencies(filepath.Join(work, "Chart.yaml"), local); err != nil {
-		return nil, fmt.Errorf("helm: chart %s: %w", ch.Name(), err)
-	}
-	plain := f.PlainHTTP
-	for _, d := range ch.Metadata.Dependencies {
-		plain = plain || isLoopback(d.Repository)
-	}
-	rc := e.registry
-	if plain && !f.PlainHTTP {
-		pe, err := (&Fetcher{PlainHTTP: true}).newEnv(true, nil, "")
-		if err != nil {
-			return nil, err
-		}
-		defer pe.close()
-		rc = pe.registry
-	}
-	man := &downloader.Manager{
-		Out:              io.Discard,
-		ChartPath:        work,
-		Getters:          getter.All(e.settings),
-		RegistryClient:   rc,
-		RepositoryConfig: e.settings.RepositoryConfig,
-		RepositoryCache:  e.settings.RepositoryCache,
-	}
-	if err := man.Update(); err != nil {
-		return nil, chartError(fmt.Errorf("helm: resolving dependencies of chart %s: %w", ch.Name(), redact.Error(err)), false)
-	}
-	all, err := readDir(filepath.Join(work, "charts"), "charts")
-	if err != nil {
-		return nil, err
-	}
-	return all, nil
-}
-
 // confined checks that path resolves inside f.Root (always true without a Root). A path that does
 // not exist is checked as written, so the error names the missing file rather than the rule.
 func (f *Fetcher) confined(path string) error {
@@ -424,36 +357,4 @@ func (f *Fetcher) confined(path string) error {
 		return fmt.Errorf("local charts must be inside the repository")
 	}
 	return nil
-}
-
-// pinLocalDependencies rewrites the repository of the dependencies at the given indexes of the
-// Chart.yaml at path to file://<absolute path>.
-func pinLocalDependencies(path string, local map[int]string) error {
-	if len(local) == 0 {
-		return nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var chart map[string]any
-	if err := yaml.Unmarshal(data, &chart); err != nil {
-		return fmt.Errorf("Chart.yaml: %w", err)
-	}
-	deps, _ := chart["dependencies"].([]any)
-	for i, p := range local {
-		if i >= len(deps) {
-			return fmt.Errorf("Chart.yaml: dependency %d not found", i)
-		}
-		d, ok := deps[i].(map[string]any)
-		if !ok {
-			return fmt.Errorf("Chart.yaml: dependency %d is not a mapping", i)
-		}
-		d["repository"] = "file://" + p
-	}
-	out, err := yaml.Marshal(chart)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, out, 0o644)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,15 +17,28 @@ import (
 // Budgets of one chart. Its files become resources of a bundle, which holds at most
 // bundlereader.MaxBundleFilesSize, so a chart may not expand to more. They are checked while an
 // archive is expanded (a small archive of highly compressible entries stops at the budget, not
-// when the disk is full) and before a chart directory is read. Past them the error is a
-// *bundlereader.TooLargeError.
+// when the disk is full) and before a chart directory is read or loaded by Helm (chartcheck.go).
+// Past them the error is a *bundlereader.TooLargeError.
 const (
 	// MaxChartSize bounds the decompressed tar stream of a chart archive (file contents, headers
-	// and padding) and the files of a chart directory.
+	// and padding), and the files of a chart directory together with the decompressed streams of
+	// the chart archives nested in its charts/ directories, which Helm's loader expands in memory.
 	MaxChartSize = bundlereader.MaxBundleFilesSize
-	// MaxChartEntries bounds the entries of a chart archive, of any type (directories, links and
-	// extended headers count too), and the files of a chart directory.
+	// MaxChartEntries bounds the entries of a chart archive, of any type (regular files,
+	// directories, links; the extended headers that tar.Reader folds into the entry they describe
+	// count towards MaxChartSize only), and the files of a chart directory with the entries of its
+	// nested archives.
 	MaxChartEntries = 10_000
+	// MaxChartYAMLSize bounds what Helm parses to load a chart: the Chart.yaml, Chart.lock,
+	// values.yaml, requirements.yaml, requirements.lock and .helmignore of the chart and of every
+	// sub-chart, nested archives included, together. Parsing YAML costs up to some 200 times its
+	// size in memory; the values of the largest public charts with all their sub-charts add up to a
+	// few hundred KiB.
+	MaxChartYAMLSize = 2 << 20
+	// maxChartNesting bounds how deep chart archives nest in charts/ directories (an umbrella
+	// chart's sub-chart with sub-charts of its own is 2): each level holds a decompressor while
+	// it is checked.
+	maxChartNesting = 8
 )
 
 // untar expands a chart archive into dir and returns the chart's top directory name. The
@@ -42,7 +54,7 @@ func untar(archive, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	stream := &limitedStream{r: zr, limit: MaxChartSize}
+	stream := &limitedStream{r: zr, n: new(int64), limit: MaxChartSize}
 	tr := tar.NewReader(stream)
 	top, entry := "", ""
 	buf := make([]byte, 32<<10)
@@ -63,7 +75,7 @@ func untar(archive, dir string) (string, error) {
 		}
 		entry = hdr.Name
 		if entries > MaxChartEntries {
-			return "", &bundlereader.TooLargeError{Size: MaxChartEntries, AtLeast: true, Entries: true,
+			return "", &bundlereader.TooLargeError{Size: MaxChartEntries, AtLeast: true, Unit: "entries",
 				Detail: fmt.Sprintf("(at entry %q)", hdr.Name), Limit: MaxChartEntries, Budget: "one chart"}
 		}
 		if hdr.Typeflag != tar.TypeReg {
@@ -91,10 +103,11 @@ func untar(archive, dir string) (string, error) {
 	return top, nil
 }
 
-// limitedStream fails reads past limit bytes.
+// limitedStream fails reads once *n, which streams read at once may share, is past limit bytes.
 type limitedStream struct {
-	r        io.Reader
-	n, limit int64
+	r     io.Reader
+	n     *int64
+	limit int64
 }
 
 var errStreamLimit = errors.New("stream limit reached")
@@ -103,18 +116,18 @@ func (s *limitedStream) Read(p []byte) (int, error) {
 	if s.exceeded() {
 		return 0, errStreamLimit
 	}
-	if left := s.limit - s.n + 1; int64(len(p)) > left {
+	if left := s.limit - *s.n + 1; int64(len(p)) > left {
 		p = p[:left]
 	}
 	n, err := s.r.Read(p)
-	s.n += int64(n)
+	*s.n += int64(n)
 	if s.exceeded() {
 		return n, errStreamLimit
 	}
 	return n, err
 }
 
-func (s *limitedStream) exceeded() bool { return s.n > s.limit }
+func (s *limitedStream) exceeded() bool { return *s.n > s.limit }
 
 // writeFrom writes what r yields into a new file at p, through buf (nil: a new one).
 func writeFrom(p string, r io.Reader, buf []byte) error {
@@ -128,44 +141,6 @@ func writeFrom(p string, r io.Reader, buf []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-// checkChartDir checks, without reading them, that the files under dir fit MaxChartSize and
-// MaxChartEntries, before Helm's loader reads them all into memory. It refuses symlinks to
-// directories: Helm's loader follows them, and one pointing at its own directory would make it
-// walk forever.
-func checkChartDir(dir string) error {
-	size, files := int64(0), 0
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		st, err := os.Stat(p) // what Helm reads: symlinks followed
-		if err != nil {
-			return nil // dangling: the loader names it
-		}
-		if st.IsDir() {
-			return fmt.Errorf("%s: a symlink to a directory in a chart is not followed", p)
-		}
-		files++
-		size += st.Size()
-		switch {
-		case files > MaxChartEntries:
-			return &bundlereader.TooLargeError{What: dir, Size: MaxChartEntries, AtLeast: true, Entries: true,
-				Detail: fmt.Sprintf("(at %s)", p), Limit: MaxChartEntries, Budget: "one chart"}
-		case size > MaxChartSize:
-			return &bundlereader.TooLargeError{What: dir, Size: size, AtLeast: true, Detail: fmt.Sprintf("of files (at %s)", p),
-				Limit: MaxChartSize, Budget: "one chart"}
-		}
-		return nil
-	})
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
 }
 
 // readDir reads every regular file under dir, keyed "<prefix>/<slash path>", after checkChartDir.
@@ -186,7 +161,12 @@ func readDir(dir, prefix string) (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
-		data, err := readAtMost(p, left)
+		data, err := bundlereader.ReadLimited(p, left)
+		var over *bundlereader.TooLargeError
+		if errors.As(err, &over) { // it grew after checkChartDir
+			over.What, over.Size, over.Limit, over.Budget = p, over.Size+MaxChartSize-left, MaxChartSize, "one chart"
+			over.Detail = "with the files of the chart read before it"
+		}
 		if err != nil {
 			return err
 		}
@@ -198,24 +178,6 @@ func readDir(dir, prefix string) (map[string][]byte, error) {
 		return out, nil
 	}
 	return out, err
-}
-
-// readAtMost reads the file at p through a reader limited to left bytes, failing past them (the
-// file grew after checkChartDir).
-func readAtMost(p string, left int64) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, left+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > left {
-		return nil, &bundlereader.TooLargeError{What: p, Size: left, AtLeast: true, Limit: MaxChartSize, Budget: "one chart"}
-	}
-	return data, nil
 }
 
 // copyDir copies the regular files under src to dst, streaming them.

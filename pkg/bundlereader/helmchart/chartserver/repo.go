@@ -26,14 +26,16 @@ type Repo struct {
 	auth   basicAuth
 	// archiveBase, when set, is where index.yaml says the archives are.
 	archiveBase string
-	// indexRequests counts the requests for index.yaml that were answered.
-	indexRequests int
+	// indexRequests counts the requests for index.yaml that were answered, archiveRequests those
+	// for each archive (by file name).
+	indexRequests   int
+	archiveRequests map[string]int
 }
 
 // NewRepo serves the charts in dirs as a chart repository until the test ends.
 func NewRepo(t testing.TB, dirs ...string) *Repo {
 	t.Helper()
-	r := &Repo{files: map[string][]byte{}}
+	r := &Repo{files: map[string][]byte{}, archiveRequests: map[string]int{}}
 	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.server.Close)
 	r.URL = r.server.URL
@@ -103,6 +105,14 @@ func (r *Repo) RequireBasicAuth(username, password string) {
 	r.auth = basicAuth{username: username, password: password}
 }
 
+// ArchiveRequests returns how many requests for the archive file (e.g. "bomb-1.0.0.tgz") were
+// answered.
+func (r *Repo) ArchiveRequests(file string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.archiveRequests[file]
+}
+
 // IndexRequests returns how many requests for index.yaml were answered (with the index).
 func (r *Repo) IndexRequests() int {
 	r.mu.Lock()
@@ -125,6 +135,7 @@ func (r *Repo) serve(w http.ResponseWriter, req *http.Request) {
 		r.indexRequests++
 		w.Header().Set("Content-Type", "application/x-yaml")
 	} else {
+		r.archiveRequests[strings.TrimPrefix(req.URL.Path, "/")]++
 		w.Header().Set("Content-Type", "application/gzip")
 	}
 	_, _ = w.Write(data)
