@@ -26,7 +26,9 @@ func TestRefusalsHideCredentials(t *testing.T) {
 	} {
 		_, gitErr := ForGitRepo(&v1alpha1.GitRepoSpec{Repo: repo}, nil, []*v1alpha1.Policy{policy("p", only)})
 		_, restrictErr := ForGitRepo(&v1alpha1.GitRepoSpec{Repo: repo}, []*v1alpha1.GitRepoRestriction{
-			restriction("r", func(r *v1alpha1.GitRepoRestriction) { r.AllowedRepoPatterns = []string{"https://" + token + "@git.example.com/.*"} }),
+			restriction("r", func(r *v1alpha1.GitRepoRestriction) {
+				r.AllowedRepoPatterns = []string{"https://" + token + "@git.example.com/.*"}
+			}),
 		}, nil)
 		var op v1alpha1.HelmOpSpec
 		op.Helm = &v1alpha1.HelmOptions{Chart: strings.Replace(repo, "x.git", "c.tgz", 1)}
