@@ -165,6 +165,9 @@ func (o *Options) Run(ctx context.Context) error {
 			klog.InfoS("Standalone server ready", "kubeconfig", o.kubeconfigPath(), "address", o.address())
 			return nil
 		})
+		if err := addGCFinalizerSweep(server.GenericAPIServer); err != nil {
+			return err
+		}
 	}
 	if o.Controllers {
 		core, err := coreClient(cfg.GenericConfig.ClientConfig)
