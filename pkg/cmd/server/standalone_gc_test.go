@@ -126,4 +126,3 @@ func TestStandaloneDropsGCFinalizers(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
-
