@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // Reconciler reconciles the object named by key.
@@ -42,11 +42,11 @@ type Config struct {
 
 // Controller runs a Reconciler over a rate-limited workqueue fed by informers.
 type Controller struct {
-	cfg    Config
-	queue  workqueue.TypedRateLimitingInterface[types.NamespacedName]
-	synced []cache.InformerSynced
-	// listErr is the last error of an informer's list or watch (sync.go).
-	listErr atomic.Pointer[error]
+	cfg   Config
+	queue workqueue.TypedRateLimitingInterface[types.NamespacedName]
+	// watched are the informers the controller reads, with their last list or watch error (sync.go).
+	watched []*watchedInformer
+	clock   clock.PassiveClock
 }
 
 // New returns a controller; add informers with Watch, then Start it.
@@ -63,7 +63,7 @@ func New(cfg Config) (*Controller, error) {
 	registerMetrics()
 	q := workqueue.NewTypedRateLimitingQueueWithConfig(cfg.RateLimiter,
 		workqueue.TypedRateLimitingQueueConfig[types.NamespacedName]{Name: cfg.Name})
-	return &Controller{cfg: cfg, queue: q}, nil
+	return &Controller{cfg: cfg, queue: q, clock: clock.RealClock{}}, nil
 }
 
 // Predicate filters update events: it returns true when the change needs a reconcile.
@@ -169,9 +169,12 @@ func metaOf(obj any) (metav1.Object, error) {
 // Start waits for the informers' caches and runs the workers until ctx is done; it returns once they
 // run. It fails, without starting them, when ctx is done first or when an informer's list or watch
 // fails before the caches are synced (the error says why: the caller reports it and may start again
-// with a new informer factory).
+// with a new controller and informer factory). A controller that failed to start has shut its queue
+// down (the queue's goroutines end with it) and cannot be started again. Once it runs, CacheErr
+// says whether its caches keep up.
 func (c *Controller) Start(ctx context.Context) error {
 	if err := c.waitForSync(ctx); err != nil {
+		c.queue.ShutDown()
 		return err
 	}
 	var wg sync.WaitGroup

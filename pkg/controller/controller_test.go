@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -188,24 +187,9 @@ func TestAllInNamespace(t *testing.T) {
 }
 
 // informerOver returns an informer of ConfigMaps whose list answers with an empty list or fails
-// with listErr: the narrow seam of an API that cannot be listed.
+// with listErr: the narrow seam of an API that cannot be listed (apiSeam, health_test.go).
 func informerOver(listErr error) cache.SharedIndexInformer {
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(context.Context, metav1.ListOptions) (runtime.Object, error) {
-			if listErr != nil {
-				return nil, listErr
-			}
-			return &corev1.ConfigMapList{ListMeta: metav1.ListMeta{ResourceVersion: "1"}}, nil
-		},
-		WatchFuncWithContext: func(_ context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			if opts.SendInitialEvents != nil && *opts.SendInitialEvents {
-				// No streamed initial state: the reflector falls back to a list.
-				return nil, apierrors.NewBadRequest("sendInitialEvents is not supported here")
-			}
-			return watch.NewFake(), nil
-		},
-	}
-	return cache.NewSharedIndexInformer(lw, &corev1.ConfigMap{}, 0, cache.Indexers{})
+	return (&apiSeam{listErr: listErr, rv: 1}).informer()
 }
 
 // TestStartSaysWhyTheCachesDoNotSync: a cache whose list fails makes Start fail with the list's

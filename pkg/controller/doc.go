@@ -22,6 +22,14 @@
 // (klog) with the object, type and reason; an implementation backed by a core events client can be
 // plugged in where one exists (behind kube-apiserver).
 //
+// Health: Start fails, and says why, when an informer's list or watch fails before the caches are
+// synced; once running, CacheErr reports an informer that can no longer list (its cache falls
+// behind). The server turns both into its /readyz check fleet-controllers.
+//
+// Secrets: SecretGetter reads the Secrets a spec names; behind kube-apiserver the server gives the
+// controllers CachedSecrets over KubeSecrets (at most one read per Secret per SecretCacheTTL), and
+// its clients are unthrottled (UnthrottledConfig says why).
+//
 // Metrics are registered in k8s.io/component-base's legacyregistry and so appear on the server's
 // /metrics: fleet_controller_reconcile_total, fleet_controller_reconcile_errors_total,
 // fleet_controller_reconcile_duration_seconds, and client-go's workqueue_* metrics (queue depth,

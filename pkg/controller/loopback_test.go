@@ -8,9 +8,10 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 )
 
-// TestLoopbackClientsetIsUnthrottled: the controllers' clientset (gitops.Start and helmops.Start
-// use LoopbackClientset) has no rate limiter, although the server's loopback configuration has one
-// (the generic server's: QPS 50, burst 100), and that configuration is left as it was.
+// TestLoopbackClientsetIsUnthrottled: LoopbackClientset has no rate limiter, although the server's
+// loopback configuration has one (the generic server's: QPS 50, burst 100), and that configuration
+// is left as it was. (That gitops.Start and helmops.Start use it, and the server's core client
+// UnthrottledConfig, is TestControllersClientsAreUnthrottled in pkg/cmd/server.)
 func TestLoopbackClientsetIsUnthrottled(t *testing.T) {
 	limiter := flowcontrol.NewTokenBucketRateLimiter(50, 100)
 	loopback := &rest.Config{Host: "https://127.0.0.1:1", QPS: 50, Burst: 100, RateLimiter: limiter}
@@ -28,7 +29,7 @@ func TestLoopbackClientsetIsUnthrottled(t *testing.T) {
 	if rl := rc.GetRateLimiter(); rl != nil {
 		t.Fatalf("the controllers' client has a rate limiter (%T, %v QPS)", rl, rl.QPS())
 	}
-	if ua := LoopbackConfig(loopback, LoopbackUserAgent).UserAgent; ua != LoopbackUserAgent {
+	if ua := UnthrottledConfig(loopback, LoopbackUserAgent).UserAgent; ua != LoopbackUserAgent {
 		t.Fatalf("user agent %q", ua)
 	}
 

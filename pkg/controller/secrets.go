@@ -28,9 +28,8 @@ func (NoSecrets) GetSecret(context.Context, string, string) (*corev1.Secret, err
 	return nil, ErrNoSecretsAPI
 }
 
-// KubeSecrets reads Secrets with a core client, one GET per call: the controllers read a handful of
-// named Secrets, and a cache of every Secret in the cluster would cost memory and widen what the
-// server holds.
+// KubeSecrets reads Secrets with a core client, one GET per call. The server puts CachedSecrets in
+// front of it, which bounds how often a Secret is read.
 type KubeSecrets struct {
 	Client kubernetes.Interface
 }

@@ -2,15 +2,12 @@ package gitops
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/policy"
-	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // ReasonRestricted: a GitRepoRestriction or Policy of the namespace does not allow the GitRepo
@@ -32,9 +29,7 @@ func (r *Reconciler) restrict(_ context.Context, s *syncState) (controller.Resul
 	}
 	eff, err := policy.ForGitRepo(&s.Spec, rs, ps)
 	if err != nil {
-		// The message quotes the repo, which may carry credentials.
-		msg := strings.ReplaceAll(err.Error(), s.Spec.Repo, redact.URL(s.Spec.Repo))
-		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %s", msg))
+		return controller.Result{}, policy.Refused(ReasonRestricted, err)
 	}
 	s.defaulted = eff.ServiceAccount != s.Spec.ServiceAccount || eff.ClientSecretName != s.Spec.ClientSecretName
 	s.Spec.ServiceAccount, s.Spec.ClientSecretName = eff.ServiceAccount, eff.ClientSecretName

@@ -110,26 +110,27 @@ const resyncPeriod = 10 * time.Hour
 
 // Start runs the sync-loop controllers of this package against the API at cfg (the server's
 // loopback configuration) until ctx is done, reading Secrets with secrets (nil: none). It returns
-// once the caches are synced, with the handler of the git webhook endpoint (Webhook). It fails
-// when commits and charts cannot be written to the system's temporary directory (TMPDIR), or when
-// the caches do not sync (controller.Controller.Start says why).
-func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) (http.Handler, error) {
+// once the caches are synced, with the controller (its CacheErr says whether its caches keep up)
+// and the handler of the git webhook endpoint (Webhook). It fails when commits and charts cannot be
+// written to the system's temporary directory (TMPDIR), or when the caches do not sync
+// (controller.Controller.Start says why).
+func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) (*controller.Controller, http.Handler, error) {
 	if err := checkWorkDir(os.TempDir()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
 	webhook := &Webhook{}
 	c, err := NewController(Options{Client: cs, Factory: factory, Secrets: secrets, Recorder: recorder, Webhook: webhook})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	factory.Start(ctx.Done())
 	if err := c.Start(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return webhook, nil
+	return c, webhook, nil
 }

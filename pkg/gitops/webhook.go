@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,10 +115,26 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // which repositories are followed.
 var notVerified = webhookResponse{Error: "the request is not verified by the webhook secret of a GitRepo following this repository"}
 
-// handle verifies ev against the GitRepos it names and triggers those it moves.
+// unfollowedKey is what a request for a repository nobody follows is verified against: a random key
+// of this process, which no request can be signed with.
+var unfollowedKey = func() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic(fmt.Sprintf("webhook: random key: %v", err))
+	}
+	return k
+}()
+
+// handle verifies ev against the GitRepos it names and triggers those it moves. The Secrets it
+// reads come through the server's cache (controller.CachedSecrets): whatever the rate of
+// anonymous requests for a followed repository, each of its GitRepos' Secrets is read at most once
+// per TTL, so they cannot crowd out the reconciles' reads.
 func (d *webhookDeps) handle(ctx context.Context, p provider, ev pushEvent, h http.Header, body []byte) (int, webhookResponse) {
 	candidates := d.gitReposFor(ev.repoURLs)
 	if len(candidates) == 0 {
+		// The work of a refused verification all the same (an HMAC of the whole body, up to 10 MiB):
+		// otherwise the time of the answer would tell a followed repository from another.
+		p.verify(h, body, unfollowedKey)
 		klog.V(2).InfoS("Webhook refused: no GitRepo follows the repository", "provider", p.name, "repo", truncate(redact.URL(ev.repoURLs[0])))
 		return http.StatusUnauthorized, notVerified
 	}

@@ -182,10 +182,8 @@ func listTags(ctx context.Context, client *auth.Client, ref string) ([]string, e
 	fail := func(reason string, err error) error {
 		return &RepositoryError{Reason: reason, Repo: redact.URL(ref), Err: err}
 	}
-	if host, _, _ := strings.Cut(strings.TrimPrefix(ref, "oci://"), "/"); strings.Contains(host, "@") {
-		// The registry client would quote the host with the user information, where no URL
-		// redaction finds it.
-		return nil, fail(ReasonInvalidSpec, errors.New("an oci:// reference takes no user information; credentials go in the Secret of helmSecretName"))
+	if err := redact.CheckOCIReference(ref); err != nil {
+		return nil, fail(ReasonInvalidSpec, err)
 	}
 	repo, err := remote.NewRepository(strings.TrimPrefix(ref, "oci://"))
 	if err != nil {

@@ -2,14 +2,11 @@ package helmops
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/policy"
-	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // restrict applies the Policies of the HelmOp's namespace (policy.ForHelmOp) before anything is
@@ -28,16 +25,7 @@ func (r *Reconciler) restrict(_ context.Context, s *opState) (controller.Result,
 	}
 	eff, err := policy.ForHelmOp(&s.Spec, ps)
 	if err != nil {
-		// The message may quote the repository URL, which may carry credentials.
-		msg := err.Error()
-		if h := s.Spec.Helm; h != nil {
-			for _, u := range []string{h.Repo, h.Chart} {
-				if u != "" {
-					msg = strings.ReplaceAll(msg, u, redact.URL(u))
-				}
-			}
-		}
-		return controller.Result{}, controller.NewStalling(ReasonRestricted, fmt.Errorf("not allowed: %s", msg))
+		return controller.Result{}, policy.Refused(ReasonRestricted, err)
 	}
 	s.Spec.ServiceAccount, s.Spec.HelmSecretName = eff.ServiceAccount, eff.HelmSecretName
 	return controller.Result{}, nil

@@ -99,19 +99,22 @@ const resyncPeriod = 10 * time.Hour
 
 // Start runs the HelmOp controller against the API at cfg (the server's loopback configuration)
 // until ctx is done, reading Secrets with secrets (nil: none). It returns once the caches are
-// synced.
-func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) error {
+// synced, with the controller (its CacheErr says whether its caches keep up).
+func Start(ctx context.Context, cfg *rest.Config, secrets controller.SecretGetter, recorder controller.EventRecorder) (*controller.Controller, error) {
 	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	factory := externalversions.NewSharedInformerFactory(cs, resyncPeriod)
 	bundleFactory := externalversions.NewSharedInformerFactoryWithOptions(cs, resyncPeriod, BundleInformerOptions()...)
 	c, err := NewController(Options{Client: cs, Factory: factory, BundleFactory: bundleFactory, Secrets: secrets, Recorder: recorder})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	factory.Start(ctx.Done())
 	bundleFactory.Start(ctx.Done())
-	return c.Start(ctx)
+	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

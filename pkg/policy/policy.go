@@ -26,6 +26,8 @@ import (
 	"strings"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/controller"
+	"github.com/fleetapi/fleet/pkg/redact"
 )
 
 // Effective is what a GitRepo may run with once defaults are applied.
@@ -34,7 +36,9 @@ type Effective struct {
 	ClientSecretName string
 }
 
-// Error says which rule refused the GitRepo and which objects hold it.
+// Error says which rule refused the GitRepo and which objects hold it. Its message quotes the
+// repository and chart URLs of the spec with their credentials masked (package redact), so it may
+// be written to status and events as it is.
 type Error struct {
 	// Kind is GitRepoRestriction or Policy; Names are the objects of that kind in the namespace.
 	Kind  string
@@ -43,7 +47,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s (%s %s)", e.Msg, e.Kind, strings.Join(e.Names, ", "))
+	// Msg quotes values redacted already (checkPatterns); Text also covers the allow-lists it
+	// quotes, which an admin may have written with a credential in them.
+	return redact.Text(fmt.Sprintf("%s (%s %s)", e.Msg, e.Kind, strings.Join(e.Names, ", ")))
 }
 
 // ForGitRepo applies restrictions and policies (all of the GitRepo's namespace, in any order) to spec.
@@ -194,7 +200,9 @@ func checkPatterns(field, what, value string, patterns []string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s %q matches no allowed %s pattern (%s)", field, value, what, strings.Join(patterns, ", "))
+	// The value is a URL that may carry credentials: redacted before it is quoted, as %q escapes
+	// what a later search for the raw value would not find.
+	return fmt.Errorf("%s %q matches no allowed %s pattern (%s)", field, redact.URL(value), what, strings.Join(patterns, ", "))
 }
 
 // HelmOpEffective is what a HelmOp may run with once the Policies' defaults are applied.
@@ -268,4 +276,11 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Refused is the error of a reconcile that a GitRepoRestriction or Policy refuses (err, from
+// ForGitRepo or ForHelmOp): Stalling with reason, "not allowed: " and the refusal, whose message
+// holds no credential (Error).
+func Refused(reason string, err error) error {
+	return controller.NewStalling(reason, fmt.Errorf("not allowed: %w", err))
 }

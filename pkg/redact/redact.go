@@ -1,7 +1,8 @@
 // Package redact hides credentials in the URLs and messages that the sync loop writes to status,
-// events and logs: the password of a URL, the user name of a URL whose user is a token, every value
-// of a query string, and the password of an scp-like git address. It is a leaf: every package of
-// the data flow (bundlereader, gitops, helmops) may import it.
+// events and logs: the password of a URL, its user name unless that is a well-known login (or the
+// URL is SSH), every value of its query string and of its fragment's key=value items, and the
+// password of an scp-like git address. It is a leaf: every package of the data flow (bundlereader,
+// gitops, helmops, policy) may import it.
 //
 // The rewriting is textual, so a message keeps every other byte of what it quoted (url.Parse and
 // String would re-escape paths), and it also covers URLs that do not parse, as parse errors quote
@@ -18,12 +19,18 @@ const Mask = "***"
 
 // URL returns raw with its credentials replaced by Mask:
 //
-//   - scheme://user:password@host → scheme://user:***@host (the user name of a password is kept: it
-//     is a login such as oauth2 or x-access-token);
-//   - scheme://token@host and scheme://token:@host → scheme://***@host, except for ssh, whose user
-//     (git) is a login, not a secret;
-//   - ?key=value&bare → ?key=***&*** (signed URLs and private_token carry credentials in the query);
-//   - user:password@host:path (scp-like git) → user:***@host:path; user@host:path is kept.
+//   - scheme://user:password@host → scheme://***:***@host, and scheme://user@host →
+//     scheme://***@host: a user name is a secret too (GitHub takes a token as the user name with any
+//     password, `https://<token>:x-oauth-basic@github.com/…`), unless it is one of the well-known
+//     logins that token-based hosts and registries expect with a token as the password (oauth2,
+//     x-access-token, gitlab-ci-token, …; see knownLogins), which stay: oauth2:***@;
+//   - ssh keeps its user (git, or an account name; SSH authenticates with keys): ssh://git@host,
+//     ssh://git:***@host;
+//   - ?key=value&bare → ?key=***&*** (signed URLs and private_token carry credentials in the
+//     query); an item with an empty value is masked whole (?***), as its key may be the secret;
+//   - #key=value → #key=*** (OAuth's implicit flow puts access_token there); a fragment item
+//     without "=" (an anchor, #readme) stays;
+//   - user:password@host:path (scp-like git, that is SSH) → user:***@host:path; user@host:path is kept.
 //
 // Anything else is returned unchanged.
 func URL(raw string) string {
@@ -35,7 +42,7 @@ func URL(raw string) string {
 	return raw[:i+3] + authority(strings.ToLower(scheme), rest)
 }
 
-// authority redacts what follows "scheme://": the user information, then the query.
+// authority redacts what follows "scheme://": the user information, then the query and fragment.
 func authority(scheme, rest string) string {
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
@@ -49,56 +56,67 @@ func authority(scheme, rest string) string {
 			if j := strings.IndexByte(rest[end:], '@'); j >= 0 {
 				at = end + j
 			} else {
-				return rest[:c+1] + Mask + query(rest[end:])
+				return userinfo(scheme, rest[:end]) + tail(rest[end:])
 			}
 		}
 	}
 	if at < 0 {
-		return rest[:end] + query(rest[end:])
+		return rest[:end] + tail(rest[end:])
 	}
 	host := rest[at+1:]
-	return userinfo(scheme, rest[:at]) + "@" + query(host)
+	return userinfo(scheme, rest[:at]) + "@" + tail(host)
 }
 
-// userinfo redacts "user[:password]".
+// userinfo redacts "user[:password]": the password always, the user name unless the scheme is ssh
+// or it is a known login.
 func userinfo(scheme, info string) string {
 	user, password, hasPassword := strings.Cut(info, ":")
-	switch {
-	case hasPassword && (password != "" || sshScheme(scheme)):
-		return user + ":" + Mask
-	case sshScheme(scheme):
-		return user
-	default:
-		return Mask
+	shown := Mask
+	if sshScheme(scheme) || knownLogin(user) {
+		shown = user
 	}
+	if hasPassword && (password != "" || sshScheme(scheme)) {
+		return shown + ":" + Mask
+	}
+	return shown
 }
 
 func sshScheme(scheme string) bool {
 	return scheme == "ssh" || scheme == "git+ssh" || scheme == "ssh+git"
 }
 
-// query masks every value of the query string in s (a URL from its host or path on); the fragment
-// is kept.
-func query(s string) string {
-	q := strings.IndexByte(s, '?')
-	if q < 0 {
-		return s
+// tail redacts the rest of a URL from its host or path on: the values of the query, and the
+// values of the fragment's key=value items.
+func tail(s string) string {
+	frag := ""
+	if h := strings.IndexByte(s, '#'); h >= 0 {
+		s, frag = s[:h], s[h:]
 	}
-	end := len(s)
-	if h := strings.IndexByte(s[q:], '#'); h >= 0 {
-		end = q + h
+	if q := strings.IndexByte(s, '?'); q >= 0 {
+		s = s[:q+1] + items(s[q+1:], true)
 	}
-	parts := strings.Split(s[q+1:end], "&")
+	if frag != "" {
+		frag = "#" + items(frag[1:], false)
+	}
+	return s + frag
+}
+
+// items masks the values of the "&"-separated items of a query or fragment; an item without a
+// value is masked whole, and so is one without "=" when bare is set (a query's; a fragment's bare
+// item is an anchor).
+func items(s string, bare bool) string {
+	parts := strings.Split(s, "&")
 	for i, p := range parts {
-		if k, v, ok := strings.Cut(p, "="); ok {
-			if v != "" {
-				parts[i] = k + "=" + Mask
-			}
-		} else if p != "" {
+		k, v, ok := strings.Cut(p, "=")
+		switch {
+		case p == "" || p == Mask:
+		case ok && v != "":
+			parts[i] = k + "=" + Mask
+		case ok || bare:
 			parts[i] = Mask
 		}
 	}
-	return s[:q+1] + strings.Join(parts, "&") + s[end:]
+	return strings.Join(parts, "&")
 }
 
 // scpLikeRE is git's user@host:path address with a password in the user part.
@@ -117,47 +135,3 @@ func digits(s string) bool {
 	}
 	return true
 }
-
-// urlRE finds URLs in free text; a URL ends at white space, a quote or an angle bracket.
-var urlRE = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+")
-
-// textSCPLikeRE finds scp-like addresses with a password in free text.
-var textSCPLikeRE = regexp.MustCompile(`(^|[\s"'(\[<=])([^\s@:/"'(\[<=]+):([^\s@/"']*)@([^\s:/"']+):`)
-
-// quotedURLRE finds a URL in double quotes, as Go's url.Error quotes it: the quotes bound it even
-// when a malformed password holds a space.
-var quotedURLRE = regexp.MustCompile(`"[A-Za-z][A-Za-z0-9+.-]*://[^"]*"`)
-
-// Text returns s with every URL in it redacted as URL does (and the passwords of scp-like git
-// addresses), for messages that quote URLs: errors of git, Helm and net/http. An unquoted URL ends
-// at white space, so of a malformed password holding a space only the part before it is masked.
-func Text(s string) string {
-	s = quotedURLRE.ReplaceAllStringFunc(s, func(q string) string { return `"` + URL(q[1:len(q)-1]) + `"` })
-	s = urlRE.ReplaceAllStringFunc(s, func(u string) string {
-		trimmed := strings.TrimRight(u, ".,;:!)]}")
-		return URL(trimmed) + u[len(trimmed):]
-	})
-	return textSCPLikeRE.ReplaceAllString(s, "$1$2:"+Mask+"@$4:")
-}
-
-// Error returns err with its message redacted by Text (nil for nil). errors.Is and errors.As still
-// see err and its chain.
-func Error(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if red := Text(msg); red != msg {
-		return &redacted{msg: red, err: err}
-	}
-	return err
-}
-
-// redacted shows a redacted message and keeps the error chain.
-type redacted struct {
-	msg string
-	err error
-}
-
-func (e *redacted) Error() string { return e.msg }
-func (e *redacted) Unwrap() error { return e.err }

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	_ "modernc.org/sqlite" // the test opens the server's database to damage it
+	"sigs.k8s.io/yaml"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/test/framework"
@@ -67,9 +69,9 @@ func waitHealth(t *testing.T, s *framework.Server, path string, code int, want s
 
 // TestControllersFailingToStartMakeReadyzFail: the GitRepo controller cannot start when the
 // temporary directory it checks commits out in does not exist (TMPDIR names a missing directory).
-// /readyz fails with the check fleet-controllers, /readyz/fleet-controllers says why, the probe's
-// /readyz?exclude=fleet-controllers stays ok (the API serves), and once the directory exists the
-// next attempt starts the controller and /readyz is ok.
+// /readyz fails with the check fleet-controllers, /readyz/fleet-controllers says why, the readiness
+// probe of artifacts/deploy/deployment.yaml stays ok (the API serves: the pod keeps the Service's
+// endpoint), and once the directory exists the next attempt starts the controller and /readyz is ok.
 func TestControllersFailingToStartMakeReadyzFail(t *testing.T) {
 	tmp := filepath.Join(t.TempDir(), "tmp")
 	s := framework.NewStandalone(t, "")
@@ -84,8 +86,9 @@ func TestControllersFailingToStartMakeReadyzFail(t *testing.T) {
 		!strings.Contains(body, "[+]sql-storage ok") {
 		t.Fatalf("/readyz?verbose: %d\n%s", code, body)
 	}
-	if code, body := health(t, s, "/readyz?exclude=fleet-controllers"); code != http.StatusOK || body != "ok" {
-		t.Fatalf("/readyz?exclude=fleet-controllers: %d %s; want ok (the API itself serves)", code, body)
+	probe := deploymentReadinessPath(t)
+	if code, body := health(t, s, probe); code != http.StatusOK || body != "ok" {
+		t.Fatalf("the Deployment's readiness probe %s: %d %s; want ok (the API itself serves, so the pod stays Ready)", probe, code, body)
 	}
 	if _, err := s.Clientset().FleetV1alpha1().GitRepos("ns").List(testContext(t), metav1.ListOptions{}); err != nil {
 		t.Fatalf("the API does not serve while the controllers are down: %v", err)
@@ -118,6 +121,30 @@ func TestControllersSayWhyTheirCachesDoNotSync(t *testing.T) {
 	reason := waitHealth(t, s, "/readyz/fleet-controllers", http.StatusInternalServerError, "failed to start", "controller helmop")
 	t.Logf("/readyz/fleet-controllers: %s", reason)
 	assertContains(t, reason, "controller gitrepo: failed to start", "caches did not sync", "GitRepo")
+	// The probe stays ok: the API to repair the GitRepo with is reachable through the aggregator.
+	if code, body := health(t, s, deploymentReadinessPath(t)); code != http.StatusOK {
+		t.Fatalf("the Deployment's readiness probe: %d %s; want ok", code, body)
+	}
+}
+
+// deploymentReadinessPath returns the path of the readiness probe of artifacts/deploy/deployment.yaml.
+func deploymentReadinessPath(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(framework.RepoRoot(), "artifacts", "deploy", "deployment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d appsv1.Deployment
+	if err := yaml.UnmarshalStrict(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if p := c.ReadinessProbe; p != nil && p.HTTPGet != nil {
+			return p.HTTPGet.Path
+		}
+	}
+	t.Fatal("the Deployment has no HTTP readiness probe")
+	return ""
 }
 
 // damageStoredObject overwrites the stored value of key in the SQLite file at path with bytes that

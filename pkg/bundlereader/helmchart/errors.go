@@ -47,10 +47,8 @@ func checkRemote(ref, repoURL string) error {
 		if p.Host == "" {
 			return fmt.Errorf("%q has no host", redact.URL(u))
 		}
-		if p.Scheme == "oci" && p.User != nil {
-			// The registry client would quote the host with the user information, where no URL
-			// redaction finds it.
-			return errors.New("an oci:// reference takes no user information; credentials go in the Secret of helmSecretName")
+		if err := redact.CheckOCIReference(u); err != nil {
+			return err
 		}
 	}
 	return nil

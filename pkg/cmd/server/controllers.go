@@ -31,15 +31,20 @@ const (
 )
 
 // controllersCheck is the readiness of the in-process controllers: each one's reason for not
-// running, "" once it runs.
+// running, "" once it runs, and then whether its caches keep up.
 type controllersCheck struct {
 	mu      sync.Mutex
 	names   []string
 	reasons map[string]string
+	running map[string]runningController
 }
 
+// runningController is a controller that started: CacheErr says why its caches may be stale
+// (controller.Controller.CacheErr).
+type runningController interface{ CacheErr() error }
+
 func newControllersCheck(names ...string) *controllersCheck {
-	c := &controllersCheck{names: names, reasons: map[string]string{}}
+	c := &controllersCheck{names: names, reasons: map[string]string{}, running: map[string]runningController{}}
 	for _, n := range names {
 		c.reasons[n] = "starting"
 	}
@@ -48,7 +53,9 @@ func newControllersCheck(names ...string) *controllersCheck {
 
 func (c *controllersCheck) Name() string { return controllersCheckName }
 
-// Check fails while a controller does not run, naming each one and why.
+// Check fails while a controller does not run, or runs on a cache that its informer can no longer
+// list or watch (it keeps reconciling from the last contents, which fall behind), naming each one and
+// why.
 func (c *controllersCheck) Check(*http.Request) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -56,6 +63,8 @@ func (c *controllersCheck) Check(*http.Request) error {
 	for _, n := range c.names {
 		if r := c.reasons[n]; r != "" {
 			msgs = append(msgs, fmt.Sprintf("controller %s: %s", n, r))
+		} else if err := c.running[n].CacheErr(); err != nil {
+			msgs = append(msgs, fmt.Sprintf("controller %s: runs on a stale cache: %v", n, err))
 		}
 	}
 	if len(msgs) == 0 {
@@ -64,23 +73,24 @@ func (c *controllersCheck) Check(*http.Request) error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
-func (c *controllersCheck) set(name, reason string) {
+func (c *controllersCheck) set(name, reason string, running runningController) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.reasons[name] = reason
+	c.reasons[name], c.running[name] = reason, running
 }
 
 // keepStarting runs start in a goroutine until it succeeds or ctx is done: a failed attempt is
 // reported (log and readiness) and, after a growing delay, tried again with a new context, so
-// that what the attempt started (its informers) stops with it.
-func (c *controllersCheck) keepStarting(ctx context.Context, name string, start func(context.Context) error) {
+// that what the attempt started (its informers) stops with it. Once started, the controller runs
+// until ctx is done, and the check reports its caches.
+func (c *controllersCheck) keepStarting(ctx context.Context, name string, start func(context.Context) (runningController, error)) {
 	go func() {
 		delay := minRestartDelay
 		for {
 			attempt, cancel := context.WithCancel(ctx)
-			err := start(attempt)
+			running, err := start(attempt)
 			if err == nil {
-				c.set(name, "")
+				c.set(name, "", running)
 				context.AfterFunc(ctx, cancel) // the controller runs until the server stops
 				return
 			}
@@ -89,7 +99,7 @@ func (c *controllersCheck) keepStarting(ctx context.Context, name string, start 
 				return // shutting down
 			}
 			klog.ErrorS(err, "A controller failed to start", "controller", name, "retryIn", delay)
-			c.set(name, fmt.Sprintf("failed to start (next attempt in %s): %v", delay, err))
+			c.set(name, fmt.Sprintf("failed to start (next attempt in %s): %v", delay, err), nil)
 			select {
 			case <-ctx.Done():
 				return
@@ -101,7 +111,8 @@ func (c *controllersCheck) keepStarting(ctx context.Context, name string, start 
 }
 
 // addControllers makes the server start the GitRepo and HelmOp controllers once it serves (a
-// post-start hook, as they use its loopback client), and report them in /readyz until they run.
+// post-start hook, as they use its loopback client), and report them in /readyz until they run and
+// while their caches fall behind.
 func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kubernetes.Interface) error {
 	check := newControllersCheck(gitops.ControllerName, helmops.ControllerName)
 	if err := s.AddReadyzChecks(check); err != nil {
@@ -110,15 +121,15 @@ func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kube
 	secrets := secretGetter(core)
 	webhook := mountWebhook(s)
 	return s.AddPostStartHook("fleet-controllers", func(hc genericapiserver.PostStartHookContext) error {
-		check.keepStarting(hc, gitops.ControllerName, func(ctx context.Context) error {
-			h, err := gitops.Start(ctx, s.LoopbackClientConfig, secrets, eventRecorder(ctx, core, gitops.ControllerName))
+		check.keepStarting(hc, gitops.ControllerName, func(ctx context.Context) (runningController, error) {
+			c, h, err := gitops.Start(ctx, s.LoopbackClientConfig, secrets, eventRecorder(ctx, core, gitops.ControllerName))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			webhook.serve(h)
-			return nil
+			return c, nil
 		})
-		check.keepStarting(hc, helmops.ControllerName, func(ctx context.Context) error {
+		check.keepStarting(hc, helmops.ControllerName, func(ctx context.Context) (runningController, error) {
 			return helmops.Start(ctx, s.LoopbackClientConfig, secrets, eventRecorder(ctx, core, helmops.ControllerName))
 		})
 		return nil

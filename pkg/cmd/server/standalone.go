@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/request/anonymous"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	unionauthn "k8s.io/apiserver/pkg/authentication/request/union"
@@ -23,7 +21,6 @@ import (
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"k8s.io/apiserver/pkg/authorization/path"
 	unionauthz "k8s.io/apiserver/pkg/authorization/union"
-	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -117,22 +114,6 @@ func (o *Options) writeKubeconfig(token string) error {
 		return fmt.Errorf("write kubeconfig: %w", err)
 	}
 	return os.Chmod(o.kubeconfigPath(), 0o600)
-}
-
-// withoutGarbageCollector is the storage of standalone mode, which has no garbage collector (that
-// is kube-controller-manager's): the generic store adds the foregroundDeletion or orphan finalizer
-// for a foreground or orphan delete only when garbage collection is enabled, and without a collector
-// nobody would remove it, so the object would stay, deleting, for ever. With it disabled, as
-// kube-apiserver does with --enable-garbage-collector=false, every propagation policy deletes the
-// object itself at once (after its own finalizers), and ownerReferences are followed by nobody:
-// dependents are neither deleted nor orphaned (their ownerReferences stay).
-type withoutGarbageCollector struct{ generic.RESTOptionsGetter }
-
-// GetRESTOptions implements generic.RESTOptionsGetter.
-func (g withoutGarbageCollector) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	opts, err := g.RESTOptionsGetter.GetRESTOptions(resource, example)
-	opts.EnableGarbageCollection = false
-	return opts, err
 }
 
 // readinessCheck makes /readyz report the database.

@@ -165,6 +165,9 @@ func (o *Options) Run(ctx context.Context) error {
 			klog.InfoS("Standalone server ready", "kubeconfig", o.kubeconfigPath(), "address", o.address())
 			return nil
 		})
+		if err := addGCFinalizerSweep(server.GenericAPIServer); err != nil {
+			return err
+		}
 	}
 	if o.Controllers {
 		core, err := coreClient(cfg.GenericConfig.ClientConfig)
@@ -179,27 +182,28 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 // coreClient returns the controllers' client of the core API of the cluster the server runs behind
-// (cfg from --kubeconfig or in-cluster), or nil in standalone mode (cfg is nil).
+// (cfg from --kubeconfig or in-cluster), or nil in standalone mode (cfg is nil). It is not
+// throttled on our side (controller.UnthrottledConfig says why): cfg leaves QPS unset, which is
+// client-go's 5 QPS.
 func coreClient(cfg *rest.Config) (kubernetes.Interface, error) {
 	if cfg == nil {
 		return nil, nil
 	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.UserAgent = "fleet-apiserver/controllers"
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := kubernetes.NewForConfig(controller.UnthrottledConfig(cfg, controller.LoopbackUserAgent))
 	if err != nil {
 		return nil, fmt.Errorf("core client: %w", err)
 	}
 	return cs, nil
 }
 
-// secretGetter returns how the controllers read Secrets: from the core API, or nowhere in standalone
-// mode (core is nil).
+// secretGetter returns how the controllers read Secrets: from the core API through one cache that
+// the GitRepo and HelmOp controllers and the webhook endpoint share (controller.CachedSecrets), or
+// nowhere in standalone mode (core is nil).
 func secretGetter(core kubernetes.Interface) controller.SecretGetter {
 	if core == nil {
 		return controller.NoSecrets{}
 	}
-	return controller.KubeSecrets{Client: core}
+	return controller.NewCachedSecrets(controller.KubeSecrets{Client: core}, controller.SecretCacheTTL)
 }
 
 // eventRecorder returns where a controller's events go: core/v1 Events in the cluster the server runs

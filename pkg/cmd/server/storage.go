@@ -56,17 +56,23 @@ func (o *StoreOptions) dbConfig(path string) (sqlstore.Config, error) {
 // their health checks on /healthz and /readyz, and their connections end when the server has
 // drained. Known gap (docs/storage.md): there is no --encryption-provider-config-automatic-reload;
 // the file is read once, at start.
-func (o *StoreOptions) transformers(c *genericapiserver.Config) (storagevalue.ResourceTransformers, error) {
+func (o *StoreOptions) transformers(c *genericapiserver.Config) (_ storagevalue.ResourceTransformers, err error) {
 	if o.EncryptionProviderConfig == "" {
 		return nil, nil
 	}
-	ctx, cancel := context.WithCancel(wait.ContextForChannel(c.DrainedNotify()))
+	// The providers (a KMS plugin's connection and health checks) live until the server has drained;
+	// closing is for a configuration that fails to load, to stop what a partly loaded provider
+	// started, as kube-apiserver's EtcdOptions does.
+	ctx, closeProviders := context.WithCancel(wait.ContextForChannel(c.DrainedNotify()))
+	defer func() {
+		if err != nil {
+			closeProviders()
+		}
+	}()
 	loaded, err := encryptionconfig.LoadEncryptionConfig(ctx, o.EncryptionProviderConfig, false, c.APIServerID)
 	if err != nil {
-		cancel() // stops what a partly loaded KMS provider started
 		return nil, fmt.Errorf("--encryption-provider-config %q: %w", o.EncryptionProviderConfig, err)
 	}
-	context.AfterFunc(ctx, cancel)
 	c.ResourceTransformers = encryptionconfig.StaticTransformers(loaded.Transformers)
 	c.HealthzChecks = append(c.HealthzChecks, loaded.HealthChecks...)
 	c.ReadyzChecks = append(c.ReadyzChecks, loaded.HealthChecks...)
