@@ -9,12 +9,15 @@ import (
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
 	"github.com/fleetapi/fleet/pkg/registry/fleet"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
 
 // ExtraConfig holds what the fleet server needs beyond the generic server configuration.
 type ExtraConfig struct {
 	// RESTOptionsGetter builds the storage of every resource (our SQL store).
 	RESTOptionsGetter generic.RESTOptionsGetter
+	// Pairs is the compact store of BundleDeployments, on the same database.
+	Pairs *pairs.Store
 }
 
 // Config is the configuration of the fleet API server.
@@ -53,7 +56,7 @@ func (c completedConfig) New() (*FleetServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	group, err := fleet.NewAPIGroupInfo(Scheme, Codecs, c.ExtraConfig.RESTOptionsGetter)
+	group, err := fleet.NewAPIGroupInfo(Scheme, Codecs, fleet.Deps{RESTOptionsGetter: c.ExtraConfig.RESTOptionsGetter, Pairs: c.ExtraConfig.Pairs})
 	if err != nil {
 		return nil, fmt.Errorf("build fleet.cattle.io storage: %w", err)
 	}

@@ -223,17 +223,21 @@ func nsOf(before, after metav1.Object) string {
 }
 
 // Start runs the Bundle controller against the API at cfg (the server's loopback configuration)
-// until ctx is done. It returns once the caches are synced.
-func Start(ctx context.Context, cfg *rest.Config, store *pairs.Store, defaults rollout.Defaults) error {
+// until ctx is done, recording events with recorder (nil: the log). It returns once the caches are
+// synced.
+func Start(ctx context.Context, cfg *rest.Config, store *pairs.Store, defaults rollout.Defaults, recorder controller.EventRecorder) (*controller.Controller, error) {
 	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	factory := externalversions.NewSharedInformerFactoryWithOptions(cs, 10*time.Hour, InformerOptions()...)
-	c, err := NewController(Options{Factory: factory, Pairs: store, Defaults: defaults})
+	c, err := NewController(Options{Factory: factory, Pairs: store, Defaults: defaults, Recorder: recorder})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	factory.Start(ctx.Done())
-	return c.Start(ctx)
+	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -15,6 +15,18 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// waitFor polls cond until it holds, and fails the test after a minute.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // assertContains fails unless s contains every one of wants.
 func assertContains(t *testing.T, s string, wants ...string) {
 	t.Helper()

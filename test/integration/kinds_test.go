@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/fleetapi/fleet/pkg/manifest"
 	"github.com/fleetapi/fleet/test/framework"
 )
 
@@ -25,9 +26,11 @@ spec: {helm: {repo: "https://charts.example.com", chart: app, version: "1.0.0"}}
 kind: Bundle
 metadata: {name: one, namespace: ws}
 spec: {resources: [{name: cm.yaml, content: "kind: ConfigMap"}]}`,
+	// BundleDeployments are written by the server: the test makes one from a Bundle and a Cluster
+	// (targetedDeployment) and checks that this one is refused.
 	"bundledeployments": `apiVersion: fleet.cattle.io/v1alpha1
 kind: BundleDeployment
-metadata: {name: one, namespace: cluster-ws-one}
+metadata: {name: one, namespace: cluster-ws-one-bb5f399c840a}
 spec: {deploymentID: "s-1:abc", stagedDeploymentID: "s-1:abc"}`,
 	"contents": `apiVersion: fleet.cattle.io/v1alpha1
 kind: Content
@@ -73,6 +76,20 @@ metadata: {name: one, namespace: ws}
 allowedServiceAccounts: [deployer]`,
 }
 
+// targetedDeployment is a Cluster and a Bundle that targets it: the server writes their
+// BundleDeployment, named after the Bundle in the Cluster's namespace.
+const targetedDeployment = `apiVersion: fleet.cattle.io/v1alpha1
+kind: Cluster
+metadata: {name: one, namespace: ws, labels: {env: dev}}
+spec: {}
+---
+apiVersion: fleet.cattle.io/v1alpha1
+kind: Bundle
+metadata: {name: one, namespace: ws}
+spec:
+  resources: [{name: cm.yaml, content: "kind: ConfigMap"}]
+  targets: [{clusterSelector: {matchLabels: {env: dev}}}]`
+
 // columns are Fleet's printer columns per resource (reference/fleet.md §1.1), after NAME, then AGE.
 var columns = map[string]string{
 	"gitrepos":                  "REPO COMMIT BUNDLEDEPLOYMENTS-READY STATUS",
@@ -111,7 +128,20 @@ func TestAllKindsReachable(t *testing.T) {
 	// One server for all kinds; the framework's kubectl helpers fail the whole test, so no subtests here.
 	for _, resource := range want {
 		obj := decode(t, oneOfEach[resource])
-		s.KubectlStdin(oneOfEach[resource], "apply", "-f", "-")
+		if resource == "bundledeployments" {
+			_, stderr, err := s.KubectlResult(oneOfEach[resource], "create", "-f", "-")
+			if err == nil || !strings.Contains(stderr, "written by the server") {
+				t.Fatalf("create bundledeployment: err %v, stderr %q; want a refusal naming the server as the writer", err, stderr)
+			}
+			s.KubectlStdin(targetedDeployment, "apply", "-f", "-")
+			obj.SetNamespace(manifest.ClusterNamespace("ws", "one"))
+			waitFor(t, func() bool {
+				_, _, err := s.KubectlResult("", "get", resource, obj.GetName(), "-n", obj.GetNamespace())
+				return err == nil
+			})
+		} else {
+			s.KubectlStdin(oneOfEach[resource], "apply", "-f", "-")
+		}
 		scope := []string{"-n", obj.GetNamespace()}
 		if obj.GetNamespace() == "" {
 			scope = nil
@@ -129,6 +159,14 @@ func TestAllKindsReachable(t *testing.T) {
 		}
 		if got := strings.Fields(lines(table)[0]); !equal(got, want) {
 			t.Fatalf("%s columns = %v, want %v", resource, got, want)
+		}
+		if resource == "bundledeployments" {
+			// Deleting the Bundle deletes its BundleDeployments.
+			s.Kubectl("delete", "bundles", "one", "-n", "ws")
+			waitFor(t, func() bool {
+				return strings.TrimSpace(s.Kubectl("get", resource, "-A", "--no-headers", "--ignore-not-found")) == ""
+			})
+			continue
 		}
 		s.Kubectl(append([]string{"delete", resource, obj.GetName()}, scope...)...)
 	}

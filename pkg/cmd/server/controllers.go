@@ -13,8 +13,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
+	"github.com/fleetapi/fleet/pkg/bundles"
 	"github.com/fleetapi/fleet/pkg/gitops"
 	"github.com/fleetapi/fleet/pkg/helmops"
+	"github.com/fleetapi/fleet/pkg/rollout"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
 
 // controllersCheckName names the /readyz check of the in-process controllers: /readyz and
@@ -110,11 +113,11 @@ func (c *controllersCheck) keepStarting(ctx context.Context, name string, start 
 	}()
 }
 
-// addControllers makes the server start the GitRepo and HelmOp controllers once it serves (a
+// addControllers makes the server start the GitRepo, HelmOp and Bundle controllers once it serves (a
 // post-start hook, as they use its loopback client), and report them in /readyz until they run and
 // while their caches fall behind.
-func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kubernetes.Interface) error {
-	check := newControllersCheck(gitops.ControllerName, helmops.ControllerName)
+func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kubernetes.Interface, store *pairs.Store) error {
+	check := newControllersCheck(gitops.ControllerName, helmops.ControllerName, bundles.ControllerName)
 	if err := s.AddReadyzChecks(check); err != nil {
 		return err
 	}
@@ -131,6 +134,9 @@ func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kube
 		})
 		check.keepStarting(hc, helmops.ControllerName, func(ctx context.Context) (runningController, error) {
 			return helmops.Start(ctx, s.LoopbackClientConfig, secrets, eventRecorder(ctx, core, helmops.ControllerName))
+		})
+		check.keepStarting(hc, bundles.ControllerName, func(ctx context.Context) (runningController, error) {
+			return bundles.Start(ctx, s.LoopbackClientConfig, store, rollout.Defaults{}, eventRecorder(ctx, core, bundles.ControllerName))
 		})
 		return nil
 	})

@@ -31,7 +31,7 @@ type Options struct {
 	Store StoreOptions
 	// Standalone serves on 127.0.0.1 with a self-signed certificate and an admin kubeconfig, without kube-apiserver.
 	Standalone bool
-	// Controllers runs the controllers (the GitRepo sync loop) in-process, over the loopback client.
+	// Controllers runs the controllers (the GitRepo and HelmOp sync loops, the Bundle controller) in-process, over the loopback client.
 	Controllers bool
 
 	Out io.Writer
@@ -61,7 +61,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.Store.AddFlags(fs)
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Serve on 127.0.0.1 with a self-signed certificate and write DATA_DIR/admin.kubeconfig; "+
 		"no kube-apiserver is needed. For development and demos.")
-	fs.BoolVar(&o.Controllers, "controllers", o.Controllers, "Run the controllers (the GitRepo sync loop) in-process, over the loopback client.")
+	fs.BoolVar(&o.Controllers, "controllers", o.Controllers, "Run the controllers (the GitRepo and HelmOp sync loops, the Bundle controller) in-process, over the loopback client.")
 }
 
 // Complete fills in defaults that depend on other options. flags is the parsed flag set (may be nil).

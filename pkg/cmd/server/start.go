@@ -20,6 +20,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/apiserver"
 	"github.com/fleetapi/fleet/pkg/controller"
 	generatedopenapi "github.com/fleetapi/fleet/pkg/generated/openapi"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -140,7 +141,7 @@ func (o *Options) config(db *sqlstore.DB) (*apiserver.Config, error) {
 	}
 	return &apiserver.Config{
 		GenericConfig: serverConfig,
-		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: storage},
+		ExtraConfig:   apiserver.ExtraConfig{RESTOptionsGetter: storage, Pairs: pairs.New(db)},
 	}, nil
 }
 
@@ -160,6 +161,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// BundleDeployment watches are fed by the pair store's poller: it runs before the server serves.
+	if err := cfg.ExtraConfig.Pairs.Start(ctx); err != nil {
+		return fmt.Errorf("pair store: %w", err)
+	}
 	if o.Standalone {
 		server.GenericAPIServer.AddPostStartHookOrDie("announce-standalone", func(genericapiserver.PostStartHookContext) error {
 			klog.InfoS("Standalone server ready", "kubeconfig", o.kubeconfigPath(), "address", o.address())
@@ -174,7 +179,7 @@ func (o *Options) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := o.addControllers(server.GenericAPIServer, core); err != nil {
+		if err := o.addControllers(server.GenericAPIServer, core, cfg.ExtraConfig.Pairs); err != nil {
 			return err
 		}
 	}

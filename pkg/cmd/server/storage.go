@@ -10,6 +10,7 @@ import (
 	"k8s.io/apiserver/pkg/server/options/encryptionconfig"
 	storagevalue "k8s.io/apiserver/pkg/storage/value"
 
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
@@ -48,7 +49,8 @@ func (o *StoreOptions) dbConfig(path string) (sqlstore.Config, error) {
 	if err != nil {
 		return sqlstore.Config{}, fmt.Errorf("--storage-sync: %w", err)
 	}
-	return sqlstore.Config{Path: path, Sync: sync}, nil
+	// The pair store of BundleDeployments lives in the same database (docs/bundledeployments.md).
+	return sqlstore.Config{Path: path, Sync: sync, Extensions: []sqlstore.Extension{pairs.Extension()}}, nil
 }
 
 // transformers loads --encryption-provider-config into the per-resource value transformers (nil

@@ -7,9 +7,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/apiserver/pkg/storage"
 
 	fleetv1alpha1 "github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
 
 // Definition describes one stored kind: what the generic strategies and storage need to serve it.
@@ -37,9 +40,20 @@ type Definition struct {
 	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
 	// Columns are the printer columns (JSONPath), shown by kubectl after the name.
 	Columns []apiextensionsv1.CustomResourceColumnDefinition
+	// Storage builds the kind's own storage (main resource and status) instead of the generic
+	// store over the RESTOptionsGetter: BundleDeployments, served from the pair store.
+	Storage func(def *Definition, deps Deps) (rest.Storage, rest.Storage, error)
 	// ServerStatus sets the status fields the server owns, on every create and update of the
 	// object and of its status, so that no client write changes them (nil: none).
 	ServerStatus func(obj runtime.Object)
+}
+
+// Deps are what the storage of the kinds is built on.
+type Deps struct {
+	// RESTOptionsGetter builds the generic stores (our SQL store).
+	RESTOptionsGetter generic.RESTOptionsGetter
+	// Pairs is the compact store of BundleDeployments.
+	Pairs *pairs.Store
 }
 
 // GetAttrs returns the labels and the selectable fields of an object of this kind.

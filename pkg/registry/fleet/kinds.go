@@ -1,13 +1,17 @@
 package fleet
 
 import (
+	"fmt"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	v1 "github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/apis/fleet/validation"
 	"github.com/fleetapi/fleet/pkg/manifest"
+	"github.com/fleetapi/fleet/pkg/registry/fleet/bundledeployment"
 )
 
 // typed adapts a validation function of one kind to the runtime.Object signature of Definition.
@@ -58,6 +62,7 @@ func Definitions() []*Definition {
 		{
 			Kind: "BundleDeployment", Resource: "bundledeployments", Singular: "bundledeployment", ShortNames: []string{"bd"},
 			HasStatus: true, New: func() runtime.Object { return &v1.BundleDeployment{} }, NewList: func() runtime.Object { return &v1.BundleDeploymentList{} },
+			Storage:  bundleDeploymentStorage,
 			Validate: typed(validation.ValidateBundleDeployment), ValidateUpdate: typedUpdate(validation.ValidateBundleDeploymentUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateBundleDeploymentStatusUpdate),
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
@@ -151,4 +156,17 @@ func Definitions() []*Definition {
 func clusterServerStatus(obj runtime.Object) {
 	c := obj.(*v1.Cluster)
 	c.Status.Namespace = manifest.ClusterNamespace(c.Namespace, c.Name)
+}
+
+// bundleDeploymentStorage serves BundleDeployments from the pair store, with the kind's columns.
+func bundleDeploymentStorage(def *Definition, deps Deps) (rest.Storage, rest.Storage, error) {
+	if deps.Pairs == nil {
+		return nil, nil, fmt.Errorf("%s: no pair store", def.Resource)
+	}
+	table, err := newTableConvertor(def.Columns)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s columns: %w", def.Resource, err)
+	}
+	main, status := bundledeployment.NewREST(deps.Pairs, table, bundledeployment.Meta{ShortNames: def.ShortNames, Categories: def.Categories})
+	return main, status, nil
 }
