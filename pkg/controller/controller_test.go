@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -56,26 +55,6 @@ func TestReasonOf(t *testing.T) {
 	}
 	if ReasonOf(errors.New("x")) != ReasonFailed {
 		t.Fatal("an untyped error has reason Failed")
-	}
-}
-
-func TestSetConditionMovesTimestampsOnlyOnChange(t *testing.T) {
-	var conds []v1alpha1.GenericCondition
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if !SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m", t0) {
-		t.Fatal("a new condition is a change")
-	}
-	if SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m", t0.Add(time.Minute)) {
-		t.Fatal("the same condition is no change")
-	}
-	SetCondition(&conds, "Ready", corev1.ConditionFalse, "Bad", "m2", t0.Add(2*time.Minute))
-	c := FindCondition(conds, "Ready")
-	if c.LastTransitionTime != "2026-01-01T00:00:00Z" || c.LastUpdateTime != "2026-01-01T00:02:00Z" {
-		t.Fatalf("a message change updates lastUpdateTime only: %+v", c)
-	}
-	SetCondition(&conds, "Ready", corev1.ConditionTrue, "Ok", "", t0.Add(3*time.Minute))
-	if c := FindCondition(conds, "Ready"); c.LastTransitionTime != "2026-01-01T00:03:00Z" || len(conds) != 1 {
-		t.Fatalf("a status flip moves lastTransitionTime: %+v", conds)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
 )
 
 // Event types, as in core/v1 Events.
@@ -62,7 +63,7 @@ func WarnOnNewFailure(rec EventRecorder, obj runtime.Object, old []v1alpha1.Gene
 	if err == nil || errors.Is(err, context.Canceled) {
 		return
 	}
-	if c := FindCondition(old, v1alpha1.ConditionReady); c == nil || c.Message != msg {
+	if c := conditions.Find(old, v1alpha1.ConditionReady); c == nil || c.Message != msg {
 		rec.Eventf(obj, EventWarning, reason, "%s", msg)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart/chartserver"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/test/gitserver"
 )
@@ -74,7 +75,7 @@ func TestServerTroubleIsNotAStall(t *testing.T) {
 	}
 	var conds []v1alpha1.GenericCondition
 	setStalled(&conds, &syncState{GitRepo: gr, syncRan: true}, readErr, ReasonReadFailed, readErr.Error(), now)
-	if c := controller.FindCondition(conds, v1alpha1.ConditionStalled); c.Status != "False" {
+	if c := conditions.Find(conds, v1alpha1.ConditionStalled); c.Status != "False" {
 		t.Fatalf("Stalled = %+v after a server error", c)
 	}
 
@@ -142,7 +143,7 @@ func TestUnpinnedChartOverBudgetIsRetried(t *testing.T) {
 		}
 		var conds []v1alpha1.GenericCondition
 		setStalled(&conds, s, err, ReasonBundleTooLarge, err.Error(), clk.Now())
-		if c := controller.FindCondition(conds, v1alpha1.ConditionStalled); (c.Status == "True") == floating {
+		if c := conditions.Find(conds, v1alpha1.ConditionStalled); (c.Status == "True") == floating {
 			t.Fatalf("version %s: Stalled = %+v", version, c)
 		}
 		if floating {

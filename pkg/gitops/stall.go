@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 )
 
@@ -93,7 +94,7 @@ func parseStall(c *v1alpha1.GenericCondition) (*stalledCommit, bool) {
 // recordedStall returns the stall that status records for the commit sync is about to clone, at
 // the GitRepo's generation and defaults.
 func recordedStall(s *syncState) (*stalledCommit, bool) {
-	sc, ok := parseStall(controller.FindCondition(s.Status.Conditions, v1alpha1.ConditionStalled))
+	sc, ok := parseStall(conditions.Find(s.Status.Conditions, v1alpha1.ConditionStalled))
 	if !ok || sc.commit != s.target.commit || sc.generation != s.Generation || sc.defaults != appliedDefaults(s) {
 		return nil, false
 	}
@@ -107,15 +108,15 @@ func setStalled(conds *[]v1alpha1.GenericCondition, s *syncState, err error, rea
 	var sc *stalledCommit
 	switch {
 	case errors.As(err, &sc):
-		controller.SetCondition(conds, v1alpha1.ConditionStalled, corev1.ConditionTrue, reason, sc.record(), now)
+		conditions.Set(conds, v1alpha1.ConditionStalled, corev1.ConditionTrue, reason, sc.record(), now)
 	case controller.IsStalling(err):
-		controller.SetCondition(conds, v1alpha1.ConditionStalled, corev1.ConditionTrue, reason, msg, now)
+		conditions.Set(conds, v1alpha1.ConditionStalled, corev1.ConditionTrue, reason, msg, now)
 	case !s.syncRan:
-		if _, ok := parseStall(controller.FindCondition(*conds, v1alpha1.ConditionStalled)); ok {
+		if _, ok := parseStall(conditions.Find(*conds, v1alpha1.ConditionStalled)); ok {
 			return
 		}
 		fallthrough
 	default:
-		controller.SetCondition(conds, v1alpha1.ConditionStalled, corev1.ConditionFalse, "", "", now)
+		conditions.Set(conds, v1alpha1.ConditionStalled, corev1.ConditionFalse, "", "", now)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 )
 
@@ -30,7 +31,7 @@ func TestStallRecordRoundTrips(t *testing.T) {
 	sc := &stalledCommit{commit: stalledSHA, generation: 3, err: controller.NewStalling(ReasonBundleTooLarge, errors.New("commit 4b825dc642cb: app/big.bin: too large"))}
 	var conds []v1alpha1.GenericCondition
 	setStalled(&conds, &syncState{syncRan: true}, sc, ReasonBundleTooLarge, sc.Error(), now)
-	c := controller.FindCondition(conds, v1alpha1.ConditionStalled)
+	c := conditions.Find(conds, v1alpha1.ConditionStalled)
 	if c.Message != "commit "+stalledSHA+", generation 3: commit 4b825dc642cb: app/big.bin: too large" {
 		t.Fatalf("Stalled message %q", c.Message)
 	}
@@ -82,7 +83,7 @@ func TestStallRecordOutlivesFailedPolls(t *testing.T) {
 				msg = tt.err.Error()
 			}
 			setStalled(&conds, &syncState{syncRan: tt.syncRan}, tt.err, controller.ReasonOf(tt.err), msg, now)
-			if c := controller.FindCondition(conds, v1alpha1.ConditionStalled); c.Status != tt.wantStatus || c.Reason != tt.wantReason {
+			if c := conditions.Find(conds, v1alpha1.ConditionStalled); c.Status != tt.wantStatus || c.Reason != tt.wantReason {
 				t.Fatalf("Stalled = %+v, want %s/%s", c, tt.wantStatus, tt.wantReason)
 			}
 		})
@@ -104,7 +105,7 @@ func TestStallFollowsTheDefaults(t *testing.T) {
 	sc := &stalledCommit{commit: stalledSHA, generation: 3, defaults: appliedDefaults(s), err: controller.NewStalling(ReasonInvalidBundle, errors.New("bad"))}
 	var conds []v1alpha1.GenericCondition
 	setStalled(&conds, &syncState{syncRan: true}, sc, ReasonInvalidBundle, sc.Error(), now)
-	if msg := controller.FindCondition(conds, v1alpha1.ConditionStalled).Message; !strings.HasPrefix(msg, "commit "+stalledSHA+", generation 3, defaults "+sc.defaults+": ") || len(sc.defaults) != 12 {
+	if msg := conditions.Find(conds, v1alpha1.ConditionStalled).Message; !strings.HasPrefix(msg, "commit "+stalledSHA+", generation 3, defaults "+sc.defaults+": ") || len(sc.defaults) != 12 {
 		t.Fatalf("Stalled message %q", msg)
 	}
 	r := &Reconciler{failed: map[types.NamespacedName]failedSync{}}

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 )
 
@@ -42,25 +43,25 @@ func (r *Reconciler) summarize(ctx context.Context, s *syncState, _ controller.R
 
 	conds := &st.Conditions
 	if notAccepted(reason) {
-		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
+		conditions.Set(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
 	} else {
-		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
+		conditions.Set(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
 	}
 	switch {
 	case s.pollErr != nil:
-		controller.SetCondition(conds, v1alpha1.ConditionGitPolling, corev1.ConditionFalse, gitReason(s.pollErr), s.pollErr.Error(), now)
+		conditions.Set(conds, v1alpha1.ConditionGitPolling, corev1.ConditionFalse, gitReason(s.pollErr), s.pollErr.Error(), now)
 	case s.Spec.DisablePolling:
-		controller.SetCondition(conds, v1alpha1.ConditionGitPolling, corev1.ConditionFalse, ReasonPollingDisabled, "polling is disabled", now)
+		conditions.Set(conds, v1alpha1.ConditionGitPolling, corev1.ConditionFalse, ReasonPollingDisabled, "polling is disabled", now)
 	case s.polled:
-		controller.SetCondition(conds, v1alpha1.ConditionGitPolling, corev1.ConditionTrue, ReasonPolled, "", now)
+		conditions.Set(conds, v1alpha1.ConditionGitPolling, corev1.ConditionTrue, ReasonPolled, "", now)
 	}
 	setStalled(conds, s, err, reason, msg, now)
 	if err == nil {
-		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
 		st.GitJobStatus = jobCurrent
 		st.Display.State, st.Display.Message, st.Display.Error = "", "", false
 	} else {
-		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, msg, now)
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, msg, now)
 		st.GitJobStatus = jobFailed
 		st.Display.State, st.Display.Message, st.Display.Error = v1alpha1.StateGitUpdating, msg, true
 	}

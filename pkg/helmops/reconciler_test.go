@@ -16,6 +16,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/bundlereader/helmchart/chartserver"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 	"github.com/fleetapi/fleet/pkg/generated/clientset/versioned/fake"
 	listers "github.com/fleetapi/fleet/pkg/generated/listers/fleet/v1alpha1"
@@ -116,7 +117,7 @@ func newHelmOp(name, repo, secret string) *v1alpha1.HelmOp {
 }
 
 func cond(op *v1alpha1.HelmOp, typ string) v1alpha1.GenericCondition {
-	if c := controller.FindCondition(op.Status.Conditions, typ); c != nil {
+	if c := conditions.Find(op.Status.Conditions, typ); c != nil {
 		return *c
 	}
 	return v1alpha1.GenericCondition{}

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
 	"github.com/fleetapi/fleet/pkg/controller"
 )
 
@@ -32,24 +33,24 @@ func (r *Reconciler) summarize(ctx context.Context, s *opState, _ controller.Res
 
 	conds := &st.Conditions
 	if reason == ReasonCredentialsUnavailable || reason == ReasonRestricted {
-		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
+		conditions.Set(conds, v1alpha1.ConditionAccepted, corev1.ConditionFalse, reason, msg, now)
 	} else {
-		controller.SetCondition(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
+		conditions.Set(conds, v1alpha1.ConditionAccepted, corev1.ConditionTrue, ReasonAccepted, "", now)
 	}
 	switch {
 	case s.pollErr != nil:
-		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, repositoryReasonOrNoMatch(s.pollErr), s.pollErr.Error(), now)
+		conditions.Set(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, repositoryReasonOrNoMatch(s.pollErr), s.pollErr.Error(), now)
 	case s.polled && s.interval == 0:
-		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, ReasonPollingDisabled,
+		conditions.Set(conds, v1alpha1.ConditionPolled, corev1.ConditionFalse, ReasonPollingDisabled,
 			"polling is disabled; the version is resolved when the HelmOp changes", now)
 	case s.polled:
-		controller.SetCondition(conds, v1alpha1.ConditionPolled, corev1.ConditionTrue, ReasonPolled, "", now)
+		conditions.Set(conds, v1alpha1.ConditionPolled, corev1.ConditionTrue, ReasonPolled, "", now)
 	}
 	if err == nil {
-		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, ReasonSynced, "", now)
 		st.Display.Message, st.Display.Error = "", false
 	} else {
-		controller.SetCondition(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, msg, now)
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, msg, now)
 		st.Display.Message, st.Display.Error = msg, true
 	}
 

@@ -1,4 +1,6 @@
-package controller
+// Package conditions sets and finds the conditions of Fleet objects: timestamps move only when
+// something changed, so that a status rewritten with the same facts is byte for byte the same.
+package conditions
 
 import (
 	"time"
@@ -8,10 +10,10 @@ import (
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 )
 
-// SetCondition sets condition typ in conds. Timestamps move only when something changed:
+// Set sets condition typ in conds. Timestamps move only when something changed:
 // lastTransitionTime when the status flips, lastUpdateTime when status, reason or message change.
 // It reports whether conds changed.
-func SetCondition(conds *[]v1alpha1.GenericCondition, typ string, status corev1.ConditionStatus, reason, message string, now time.Time) bool {
+func Set(conds *[]v1alpha1.GenericCondition, typ string, status corev1.ConditionStatus, reason, message string, now time.Time) bool {
 	ts := now.UTC().Format(time.RFC3339)
 	for i := range *conds {
 		c := &(*conds)[i]
@@ -33,8 +35,8 @@ func SetCondition(conds *[]v1alpha1.GenericCondition, typ string, status corev1.
 	return true
 }
 
-// FindCondition returns condition typ of conds, or nil.
-func FindCondition(conds []v1alpha1.GenericCondition, typ string) *v1alpha1.GenericCondition {
+// Find returns condition typ of conds, or nil.
+func Find(conds []v1alpha1.GenericCondition, typ string) *v1alpha1.GenericCondition {
 	for i := range conds {
 		if conds[i].Type == typ {
 			return &conds[i]
