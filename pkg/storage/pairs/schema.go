@@ -36,7 +36,37 @@ func Extension() sqlstore.Extension {
 			`CREATE INDEX IF NOT EXISTS pairs_by_bundle ON pairs (bundle_id, cluster_id)`,
 			`CREATE INDEX IF NOT EXISTS pairs_by_rv ON pairs (rv)`,
 			`CREATE INDEX IF NOT EXISTS pairs_by_cluster_rv ON pairs (cluster_id, rv)`,
+			// The live pairs that are not Ready, per bundle and per cluster: the first ten of each are
+			// the summaries' nonReadyResources (an index of non-ready pairs only).
+			`CREATE INDEX IF NOT EXISTS pairs_bundle_not_ready ON pairs (bundle_id, cluster_id) WHERE ` + notReadyLive,
+			`CREATE INDEX IF NOT EXISTS pairs_cluster_not_ready ON pairs (cluster_id, bundle_id) WHERE ` + notReadyLive,
+			// O(B + C): the summaries' counters, by owner (a Bundle or a Cluster) and pair state, moved
+			// by delta in the transaction of the pair write that changes them.
+			`CREATE TABLE IF NOT EXISTS pair_counts (
+				kind INTEGER NOT NULL, owner INTEGER NOT NULL, state INTEGER NOT NULL, n INTEGER NOT NULL,
+				PRIMARY KEY (kind, owner, state)) WITHOUT ROWID`,
+			// The summaries whose object has not been rewritten since they changed; mark counts the
+			// changes, so that the flusher clears only a mark it has seen.
+			`CREATE TABLE IF NOT EXISTS pair_dirty (
+				kind INTEGER NOT NULL, owner INTEGER NOT NULL, mark INTEGER NOT NULL,
+				PRIMARY KEY (kind, owner)) WITHOUT ROWID`,
+			// O(B): what the Bundle controller computed that the Bundle's status shows (BundleStatus).
+			`CREATE TABLE IF NOT EXISTS pair_bundle_status (bundle_id INTEGER PRIMARY KEY, body BLOB NOT NULL)`,
 		},
+		Migrations: []sqlstore.ExtensionMigration{{
+			// Pairs written before the counters existed are counted once, and every summary announced.
+			Version: 1, Name: "count pairs",
+			Statements: []string{
+				`INSERT INTO pair_counts (kind, owner, state, n) SELECT 0, bundle_id, state, COUNT(*) FROM pairs
+					WHERE flags & 4 = 0 GROUP BY bundle_id, state
+					ON CONFLICT (kind, owner, state) DO UPDATE SET n = excluded.n`,
+				`INSERT INTO pair_counts (kind, owner, state, n) SELECT 1, cluster_id, state, COUNT(*) FROM pairs
+					WHERE flags & 4 = 0 GROUP BY cluster_id, state
+					ON CONFLICT (kind, owner, state) DO UPDATE SET n = excluded.n`,
+				`INSERT INTO pair_dirty (kind, owner, mark) SELECT 0, id, 1 FROM pair_bundles WHERE true ON CONFLICT DO NOTHING`,
+				`INSERT INTO pair_dirty (kind, owner, mark) SELECT 1, id, 1 FROM pair_clusters WHERE true ON CONFLICT DO NOTHING`,
+			},
+		}},
 		Statements: statements,
 		Compacted: func(ctx context.Context, tx *sqlstore.WriteTx, rv int64) error {
 			_, err := tx.Exec(ctx, stmtPurgeTombstones, flagDeleted, flagDeleted, rv)
@@ -52,6 +82,16 @@ const (
 	// flagDeleted marks a tombstone: the pair is gone; the row stays, with the revision of its
 	// deletion, until compaction passes it, so that resumed watches see the DELETED event.
 	flagDeleted = 4
+)
+
+// notReadyLive is the condition of the not-ready indexes: a live pair (flagDeleted unset) whose
+// state is not Ready (code 0). Queries repeat it literally, so that SQLite can use the indexes.
+const notReadyLive = `state <> 0 AND flags & 4 = 0`
+
+// Kinds of summary owners in pair_counts and pair_dirty.
+const (
+	ownerBundle  = 0
+	ownerCluster = 1
 )
 
 // The pair store's statements, each named; they run through sqlstore's single choke point.
@@ -114,7 +154,37 @@ var (
 	stmtPurgeTombstones = &sqlstore.Statement{Name: "pairs_purge_tombstones",
 		SQL: `DELETE FROM pairs WHERE flags & ? = ? AND rv <= ?`}
 
-	statements = []*sqlstore.Statement{stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
+	stmtAddCount = &sqlstore.Statement{Name: "pairs_add_count",
+		SQL: `INSERT INTO pair_counts (kind, owner, state, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (kind, owner, state) DO UPDATE SET n = n + excluded.n`}
+	stmtDropZeroCount = &sqlstore.Statement{Name: "pairs_drop_zero_count",
+		SQL: `DELETE FROM pair_counts WHERE kind = ? AND owner = ? AND state = ? AND n = 0`}
+	stmtCounts = &sqlstore.Statement{Name: "pairs_counts",
+		SQL: `SELECT state, n FROM pair_counts WHERE kind = ? AND owner = ?`}
+	stmtMarkDirty = &sqlstore.Statement{Name: "pairs_mark_dirty",
+		SQL: `INSERT INTO pair_dirty (kind, owner, mark) VALUES (?, ?, 1)
+			ON CONFLICT (kind, owner) DO UPDATE SET mark = mark + 1`}
+	stmtDirty = &sqlstore.Statement{Name: "pairs_dirty",
+		SQL: `SELECT kind, owner, mark FROM pair_dirty ORDER BY kind, owner LIMIT ?`}
+	stmtClearDirty = &sqlstore.Statement{Name: "pairs_clear_dirty",
+		SQL: `DELETE FROM pair_dirty WHERE kind = ? AND owner = ? AND mark = ?`}
+	stmtBundleStatus = &sqlstore.Statement{Name: "pairs_bundle_status",
+		SQL: `SELECT body FROM pair_bundle_status WHERE bundle_id = ?`}
+	stmtPutBundleStatus = &sqlstore.Statement{Name: "pairs_put_bundle_status",
+		SQL: `INSERT INTO pair_bundle_status (bundle_id, body) VALUES (?, ?)
+			ON CONFLICT (bundle_id) DO UPDATE SET body = excluded.body`}
+	stmtDeleteBundleStatus = &sqlstore.Statement{Name: "pairs_delete_bundle_status",
+		SQL: `DELETE FROM pair_bundle_status WHERE bundle_id = ?`}
+	stmtBundleNotReady = &sqlstore.Statement{Name: "pairs_bundle_not_ready",
+		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE bundle_id = ? AND ` + notReadyLive + ` ORDER BY cluster_id LIMIT ?`}
+	stmtClusterNotReady = &sqlstore.Statement{Name: "pairs_cluster_not_ready",
+		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE cluster_id = ? AND ` + notReadyLive + ` ORDER BY bundle_id LIMIT ?`}
+	stmtClusterIDByName = &sqlstore.Statement{Name: "pairs_cluster_id_by_name",
+		SQL: `SELECT id FROM pair_clusters WHERE namespace = ? AND name = ?`}
+
+	statements = []*sqlstore.Statement{stmtAddCount, stmtDropZeroCount, stmtCounts, stmtMarkDirty, stmtDirty, stmtClearDirty,
+		stmtBundleStatus, stmtPutBundleStatus, stmtDeleteBundleStatus, stmtBundleNotReady, stmtClusterNotReady, stmtClusterIDByName,
+		stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
 		stmtClusterByName, stmtClusterByNS, stmtClusterByID, stmtInsertCluster, stmtUpdateCluster, stmtClustersFrom, stmtBundlesNamed,
 		stmtDeploymentByDigest, stmtInsertDeployment, stmtDeploymentByID,
 		stmtStatusByDigest, stmtInsertStatus, stmtStatusByID,

@@ -70,7 +70,9 @@ func (s *Store) UpdateStatus(ctx context.Context, clusterNS, name string, expect
 			return err
 		}
 		stored, changed = next, true
-		return nil
+		t := newTally()
+		t.change(&r, &next)
+		return t.save(ctx, tx)
 	})
 	if err != nil {
 		return nil, false, err

@@ -39,6 +39,30 @@ type Bundle struct {
 	Labels map[string]string
 	// DependsOn is copied into every BundleDeployment's spec.
 	DependsOn []v1alpha1.BundleRef
+	// Status is what the Bundle controller computed for the Bundle's status (Apply stores it).
+	Status BundleStatus
+}
+
+// BundleStatus is what the Bundle controller computed that the Bundle's status shows next to the
+// summary of its pairs: the rollout as of its last reconcile, and the targets still to come.
+type BundleStatus struct {
+	// ObservedGeneration is the generation of the Bundle the controller last reconciled.
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Pending counts the targeted clusters without a BundleDeployment yet (maxNew, or a partition
+	// the rollout has not reached); PendingClusters names the first ten ("namespace/name").
+	Pending         int      `json:"pending,omitempty"`
+	PendingClusters []string `json:"pendingClusters,omitempty"`
+	// The rollout (pkg/rollout's Status).
+	NewlyCreated             int                        `json:"newlyCreated,omitempty"`
+	Unavailable              int                        `json:"unavailable,omitempty"`
+	MaxUnavailable           int                        `json:"maxUnavailable,omitempty"`
+	UnavailablePartitions    int                        `json:"unavailablePartitions,omitempty"`
+	MaxUnavailablePartitions int                        `json:"maxUnavailablePartitions,omitempty"`
+	Partitions               []v1alpha1.PartitionStatus `json:"partitions,omitempty"`
+	// Reason and Error say why the Bundle's targets or rollout cannot be evaluated ("" when they
+	// can); its BundleDeployments stay as they were.
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Cluster is what the BundleDeployments of a Cluster need of it.
@@ -82,8 +106,12 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 	var res Applied
 	err := s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
 		res = Applied{}
+		t := newTally()
 		bundleID, relabelled, err := s.bundleRow(ctx, tx, b)
 		if err != nil {
+			return err
+		}
+		if err := putBundleStatus(ctx, tx, t, bundleID, b.Status); err != nil {
 			return err
 		}
 		old, err := queryRows(ctx, &tx.Tx, stmtPairsOfBundle, bundleID)
@@ -127,19 +155,50 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 			if _, err := tx.Exec(ctx, stmtUpsertPair, next.args()...); err != nil {
 				return err
 			}
+			if had {
+				t.change(&prev, &next)
+			} else {
+				t.change(nil, &next)
+			}
 		}
 		for _, r := range old {
 			if seen[r.clusterID] || r.deleted() {
 				continue
 			}
-			if err := tombstone(ctx, tx, r); err != nil {
+			if err := tombstone(ctx, tx, t, r); err != nil {
 				return err
 			}
 			res.Deleted++
 		}
-		return nil
+		return t.save(ctx, tx)
 	})
 	return res, err
+}
+
+// Fail records why a Bundle's targets or rollout cannot be evaluated, keeping its
+// BundleDeployments and the rest of its computed status as they were (the last good state).
+func (s *Store) Fail(ctx context.Context, b Bundle, reason, message string) error {
+	return s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
+		t := newTally()
+		bundleID, relabelled, err := s.bundleRow(ctx, tx, b)
+		if err != nil {
+			return err
+		}
+		if relabelled {
+			// What the BundleDeployments show of the Bundle changed, but not their spec: leave
+			// them for the next good reconcile to rewrite.
+			s.cache.forgetBundle(bundleID)
+		}
+		st, _, err := bundleStatus(ctx, &tx.Tx, bundleID)
+		if err != nil {
+			return err
+		}
+		st.ObservedGeneration, st.Reason, st.Error = b.Status.ObservedGeneration, reason, message
+		if err := putBundleStatus(ctx, tx, t, bundleID, st); err != nil {
+			return err
+		}
+		return t.save(ctx, tx)
+	})
 }
 
 // Delete deletes every BundleDeployment of a Bundle (it was deleted, or targets nothing).
@@ -147,6 +206,12 @@ func (s *Store) Delete(ctx context.Context, namespace, name string) (int, error)
 	n := 0
 	err := s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
 		n = 0
+		t := newTally()
+		var bundleID int64
+		found, err := tx.QueryRow(ctx, stmtBundleIDByName, []any{namespace, name}, &bundleID)
+		if err != nil || !found {
+			return err
+		}
 		rows, err := bundleRows(ctx, &tx.Tx, namespace, name)
 		if err != nil {
 			return err
@@ -155,21 +220,60 @@ func (s *Store) Delete(ctx context.Context, namespace, name string) (int, error)
 			if r.deleted() {
 				continue
 			}
-			if err := tombstone(ctx, tx, r); err != nil {
+			if err := tombstone(ctx, tx, t, r); err != nil {
 				return err
 			}
 			n++
 		}
-		return nil
+		if _, err := tx.Exec(ctx, stmtDeleteBundleStatus, bundleID); err != nil {
+			return err
+		}
+		return t.save(ctx, tx)
 	})
 	return n, err
 }
 
-func tombstone(ctx context.Context, tx *sqlstore.WriteTx, r row) error {
+func tombstone(ctx context.Context, tx *sqlstore.WriteTx, t *tally, r row) error {
+	prev := r
 	r.flags |= flagDeleted
 	r.rv = tx.NextRV()
-	_, err := tx.Exec(ctx, stmtUpsertPair, r.args()...)
-	return err
+	if _, err := tx.Exec(ctx, stmtUpsertPair, r.args()...); err != nil {
+		return err
+	}
+	t.change(&prev, &r)
+	return nil
+}
+
+// putBundleStatus stores what the controller computed for a Bundle, and marks its summary when
+// that changed.
+func putBundleStatus(ctx context.Context, tx *sqlstore.WriteTx, t *tally, bundleID int64, st BundleStatus) error {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, old, err := bundleStatus(ctx, &tx.Tx, bundleID)
+	if err != nil || old != nil && string(old) == string(body) {
+		return err
+	}
+	if _, err := tx.Exec(ctx, stmtPutBundleStatus, bundleID, body); err != nil {
+		return err
+	}
+	t.touch(owner{ownerBundle, bundleID})
+	return nil
+}
+
+// bundleStatus reads what the controller last computed for a Bundle (and its JSON, nil if none).
+func bundleStatus(ctx context.Context, tx *sqlstore.Tx, bundleID int64) (BundleStatus, []byte, error) {
+	var st BundleStatus
+	var body []byte
+	found, err := tx.QueryRow(ctx, stmtBundleStatus, []any{bundleID}, &body)
+	if err != nil || !found {
+		return st, nil, err
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return st, nil, fmt.Errorf("bundle %d: status: %w", bundleID, err)
+	}
+	return st, body, nil
 }
 
 // desiredRow is the row d makes of prev (live tells whether prev is a live pair).
@@ -377,6 +481,9 @@ type statusEntry struct {
 		Ready       bool                        `json:"ready"`
 		NonModified bool                        `json:"nonModified"`
 		Conditions  []v1alpha1.GenericCondition `json:"conditions"`
+		// What summaries list of a non-ready pair.
+		ModifiedStatus []v1alpha1.ModifiedStatus `json:"modifiedStatus"`
+		NonReadyStatus []v1alpha1.NonReadyStatus `json:"nonReadyStatus"`
 	}
 }
 

@@ -1,0 +1,272 @@
+package pairs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/klog/v2"
+
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
+	"github.com/fleetapi/fleet/pkg/conditions"
+	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
+	"github.com/fleetapi/fleet/pkg/summary"
+)
+
+// Writers write the computed status of the objects the summaries belong to, in the server's own
+// storage (past the status strategies, which keep the computed fields from client writes). set
+// changes the stored object; an update that changes nothing must write nothing. A missing object
+// is a NotFound error.
+type Writers interface {
+	UpdateBundle(ctx context.Context, namespace, name string, set func(*v1alpha1.Bundle)) error
+	UpdateCluster(ctx context.Context, namespace, name string, set func(*v1alpha1.Cluster)) error
+}
+
+// flushBatch is how many summaries one flush rewrites at most; the rest wait for the next.
+const flushBatch = 500
+
+// FlushInterval is how long the summaries of a burst of pair changes wait to be written: every
+// change within it is one write (and one event) per summary.
+const FlushInterval = 500 * time.Millisecond
+
+// RunSummaries rewrites the changed summaries into their objects every FlushInterval until ctx
+// ends (docs/bundledeployments.md §7). The marks are stored with the pair writes, so what a
+// crash interrupted is written after the restart.
+func (s *Store) RunSummaries(ctx context.Context, w Writers) {
+	t := time.NewTicker(FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			n, err := s.FlushSummaries(ctx, w)
+			if err != nil && ctx.Err() == nil {
+				klog.ErrorS(err, "Writing summaries")
+			}
+			if err != nil || n < flushBatch {
+				break
+			}
+		}
+	}
+}
+
+// computed is one summary to write, read at one snapshot.
+type computed struct {
+	owner
+	mark            int64
+	namespace, name string
+	summary         v1alpha1.BundleSummary
+	bundle          BundleStatus // a Bundle's
+}
+
+// FlushSummaries writes up to flushBatch changed summaries into their objects and clears their
+// marks (unless they changed again meanwhile). It returns how many it handled.
+func (s *Store) FlushSummaries(ctx context.Context, w Writers) (int, error) {
+	var todo []computed
+	err := s.db.Read(ctx, func(ctx context.Context, tx *sqlstore.Tx) error {
+		todo = todo[:0]
+		var marks []computed
+		if err := tx.Query(ctx, stmtDirty, []any{flushBatch}, func(scan func(dest ...any) error) error {
+			var c computed
+			err := scan(&c.kind, &c.id, &c.mark)
+			marks = append(marks, c)
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, c := range marks {
+			if err := s.compute(ctx, tx, &c); err != nil {
+				return err
+			}
+			todo = append(todo, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	var done []computed
+	var firstErr error
+	for _, c := range todo {
+		var err error
+		switch {
+		case c.name == "":
+			// The owner's row is gone: nothing to write.
+		case c.kind == ownerBundle:
+			err = w.UpdateBundle(ctx, c.namespace, c.name, func(b *v1alpha1.Bundle) { setBundleStatus(&b.Status, c.summary, c.bundle, now) })
+		case c.kind == ownerCluster:
+			err = w.UpdateCluster(ctx, c.namespace, c.name, func(cl *v1alpha1.Cluster) { setClusterStatus(&cl.Status, c.summary, now) })
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("summary of %s/%s: %w", c.namespace, c.name, err)
+			}
+			continue
+		}
+		done = append(done, c)
+	}
+	if len(done) > 0 {
+		if err := s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
+			for _, c := range done {
+				if _, err := tx.Exec(ctx, stmtClearDirty, c.kind, c.id, c.mark); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return len(done), err
+		}
+	}
+	return len(todo), firstErr
+}
+
+// compute reads a summary: its counters, its first non-ready pairs and, for a Bundle, what the
+// controller computed. O(1) in the number of pairs.
+func (s *Store) compute(ctx context.Context, tx *sqlstore.Tx, c *computed) error {
+	var notReady *sqlstore.Statement
+	switch c.kind {
+	case ownerBundle:
+		b, err := s.bundleIfAny(ctx, tx, c.id)
+		if err != nil || b == nil {
+			return err
+		}
+		c.namespace, c.name = b.namespace, b.name
+		if c.bundle, _, err = bundleStatus(ctx, tx, c.id); err != nil {
+			return err
+		}
+		notReady = stmtBundleNotReady
+	case ownerCluster:
+		cl, err := s.clusterIfAny(ctx, tx, c.id)
+		if err != nil || cl == nil {
+			return err
+		}
+		c.namespace, c.name = cl.namespace, cl.name
+		notReady = stmtClusterNotReady
+	default:
+		return nil
+	}
+	n, err := counts(ctx, tx, c.owner)
+	if err != nil {
+		return err
+	}
+	for code, count := range n {
+		if code >= 0 && int(code) < len(stateCodes) {
+			summary.Add(&c.summary, stateCodes[code], int(count))
+		}
+	}
+	summary.Add(&c.summary, v1alpha1.Pending, c.bundle.Pending)
+	rows, err := queryRows(ctx, tx, notReady, c.id, summary.MaxNonReadyResources)
+	if err != nil {
+		return err
+	}
+	var entries []v1alpha1.NonReadyResource
+	for _, r := range rows {
+		e, err := s.nonReadyEntry(ctx, tx, r, c.kind)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, e)
+	}
+	for _, name := range c.bundle.PendingClusters {
+		if len(entries) >= summary.MaxNonReadyResources {
+			break
+		}
+		entries = append(entries, v1alpha1.NonReadyResource{Name: name, State: v1alpha1.Pending})
+	}
+	c.summary.NonReadyResources, _ = summary.CapNonReady(entries)
+	return nil
+}
+
+// nonReadyEntry is a non-ready pair as a summary lists it: named by its cluster
+// ("namespace/name") in a Bundle's summary, by its BundleDeployment (the bundle name) in a
+// Cluster's, with the message and resources its agent reported.
+func (s *Store) nonReadyEntry(ctx context.Context, tx *sqlstore.Tx, r row, kind int64) (v1alpha1.NonReadyResource, error) {
+	e := v1alpha1.NonReadyResource{State: stateCodes[r.state]}
+	if kind == ownerBundle {
+		cl, err := s.cluster(ctx, tx, r.clusterID)
+		if err != nil {
+			return e, err
+		}
+		e.Name = cl.namespace + "/" + cl.name
+	} else {
+		b, err := s.bundle(ctx, tx, r.bundleID)
+		if err != nil {
+			return e, err
+		}
+		e.Name = b.name
+	}
+	if r.status != 0 {
+		st, err := s.statusBody(ctx, tx, r.status)
+		if err != nil {
+			return e, err
+		}
+		e.Message = summary.Message(st.facts.Conditions)
+		e.ModifiedStatus = st.facts.ModifiedStatus
+		e.NonReadyStatus = st.facts.NonReadyStatus
+	}
+	return e, nil
+}
+
+// bundleIfAny and clusterIfAny read an owner's row, nil when it is gone. (Bundle rows stay when
+// their Bundle goes: a Bundle created again under its name takes its row back.)
+func (s *Store) bundleIfAny(ctx context.Context, tx *sqlstore.Tx, id int64) (*bundleInfo, error) {
+	return s.bundle(ctx, tx, id)
+}
+
+func (s *Store) clusterIfAny(ctx context.Context, tx *sqlstore.Tx, id int64) (*clusterInfo, error) {
+	c := &clusterInfo{id: id}
+	found, err := tx.QueryRow(ctx, stmtClusterByID, []any{id}, &c.namespace, &c.name, &c.uid, &c.clusterNS)
+	if err != nil || !found {
+		return nil, err
+	}
+	return c, nil
+}
+
+// setBundleStatus writes a Bundle's computed status fields (Fleet's shapes): the summary, the
+// display, the rollout, and the Ready condition (False with the reason when the targets could not
+// be evaluated, else False with Fleet's message while the summary is not ready).
+func setBundleStatus(st *v1alpha1.BundleStatus, sum v1alpha1.BundleSummary, b BundleStatus, now time.Time) {
+	st.Summary = sum
+	st.Display = v1alpha1.BundleDisplay{ReadyClusters: fmt.Sprintf("%d/%d", sum.Ready, sum.DesiredReady),
+		State: string(summary.WorstState(sum))}
+	st.ObservedGeneration = b.ObservedGeneration
+	st.NewlyCreated, st.Unavailable, st.MaxUnavailable = b.NewlyCreated, b.Unavailable, b.MaxUnavailable
+	st.UnavailablePartitions, st.MaxUnavailablePartitions = b.UnavailablePartitions, b.MaxUnavailablePartitions
+	st.PartitionStatus = b.Partitions
+	setReady(&st.Conditions, sum, "Cluster", b.Reason, b.Error, now)
+}
+
+// setClusterStatus writes a Cluster's computed status fields: the summary of its
+// BundleDeployments, the display (WaitCheckIn until its agent checked in) and the Ready condition.
+func setClusterStatus(st *v1alpha1.ClusterStatus, sum v1alpha1.BundleSummary, now time.Time) {
+	st.Summary = sum
+	st.Display.ReadyBundles = fmt.Sprintf("%d/%d", sum.Ready, sum.DesiredReady)
+	st.Display.State = ClusterState(st, sum)
+	setReady(&st.Conditions, sum, "Bundle", "", "", now)
+}
+
+// ClusterState is a Cluster's display state: WaitCheckIn until its agent checked in, else the
+// worst state of its BundleDeployments ("" when all are ready).
+func ClusterState(st *v1alpha1.ClusterStatus, sum v1alpha1.BundleSummary) string {
+	if st.Agent.LastSeen.IsZero() {
+		return v1alpha1.StateWaitCheckIn
+	}
+	return string(summary.WorstState(sum))
+}
+
+func setReady(conds *[]v1alpha1.GenericCondition, sum v1alpha1.BundleSummary, kind, reason, failure string, now time.Time) {
+	switch msg := summary.ReadyMessage(sum, kind); {
+	case failure != "":
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, reason, failure, now)
+	case msg != "":
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionFalse, "", msg, now)
+	default:
+		conditions.Set(conds, v1alpha1.ConditionReady, corev1.ConditionTrue, "", "", now)
+	}
+}
