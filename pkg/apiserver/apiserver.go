@@ -8,6 +8,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/generic"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 
+	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/registry/fleet"
 	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
@@ -63,6 +64,20 @@ func (c completedConfig) New() (*FleetServer, error) {
 	group.NegotiatedSerializer = withoutProtobuf{Codecs}
 	if err := genericServer.InstallAPIGroup(group); err != nil {
 		return nil, fmt.Errorf("install fleet.cattle.io: %w", err)
+	}
+	if p := c.ExtraConfig.Pairs; p != nil {
+		// The summaries the pair store computes are written into the Bundles and Clusters by
+		// this server, coalesced (pairs.FlushInterval), for as long as it runs.
+		writers, err := fleet.NewSummaryWriters(group.VersionedResourcesStorageMap[v1alpha1.SchemeGroupVersion.Version])
+		if err != nil {
+			return nil, err
+		}
+		if err := genericServer.AddPostStartHook("fleet-summaries", func(ctx genericapiserver.PostStartHookContext) error {
+			go p.RunSummaries(ctx, writers)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	return &FleetServer{GenericAPIServer: genericServer}, nil
 }

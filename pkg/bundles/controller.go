@@ -151,8 +151,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, key types.NamespacedName) (c
 	out, err := Desired(Input{Bundle: b, ManifestID: b.Annotations[manifestIDAnnotation], Clusters: clusters,
 		Groups: values(groups), Existing: existing, Defaults: r.defaults})
 	if err != nil {
-		// An invalid target or rollout of this Bundle: it cannot progress until it changes.
+		// An invalid target or rollout of this Bundle: it cannot progress until it changes. Its
+		// BundleDeployments stay as they were; its Ready condition says why.
 		r.recorder.Eventf(b, "Warning", ReasonInvalidTargets, "%v", err)
+		failed := pairs.Bundle{Namespace: b.Namespace, Name: b.Name, UID: b.UID, Labels: target.CopiedLabels(b.Labels),
+			DependsOn: b.Spec.DependsOn, Status: pairs.BundleStatus{ObservedGeneration: b.Generation}}
+		if ferr := r.pairs.Fail(ctx, failed, ReasonInvalidTargets, err.Error()); ferr != nil {
+			return controller.Result{}, ferr
+		}
 		return controller.Result{}, controller.NewStalling(ReasonInvalidTargets, err)
 	}
 	applied, err := r.pairs.Apply(ctx, out.Bundle, out.Desired)

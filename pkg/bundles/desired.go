@@ -8,6 +8,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/manifest"
 	"github.com/fleetapi/fleet/pkg/rollout"
 	"github.com/fleetapi/fleet/pkg/storage/pairs"
+	"github.com/fleetapi/fleet/pkg/summary"
 	"github.com/fleetapi/fleet/pkg/target"
 )
 
@@ -91,6 +92,9 @@ func Desired(in Input) (*Output, error) {
 		switch {
 		case !dec.Stage && existing == nil:
 			out.Pending++
+			if len(out.Bundle.Status.PendingClusters) < summary.MaxNonReadyResources {
+				out.Bundle.Status.PendingClusters = append(out.Bundle.Status.PendingClusters, plan[i].Key)
+			}
 			out.InProgress = out.InProgress || !plan[i].Paused && dec.Partition >= 0
 			continue
 		case !dec.Stage:
@@ -106,6 +110,11 @@ func Desired(in Input) (*Output, error) {
 		}
 		out.Desired = append(out.Desired, d)
 	}
+	st := &out.Bundle.Status
+	st.ObservedGeneration, st.Pending = b.Generation, out.Pending
+	r := res.Status
+	st.NewlyCreated, st.Unavailable, st.MaxUnavailable = r.NewlyCreated, r.Unavailable, r.MaxUnavailable
+	st.UnavailablePartitions, st.MaxUnavailablePartitions, st.Partitions = r.UnavailablePartitions, r.MaxUnavailablePartitions, r.Partitions
 	return out, nil
 }
 

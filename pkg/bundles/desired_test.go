@@ -85,12 +85,17 @@ func TestDesired(t *testing.T) {
 
 	// maxNew: only that many new pairs, the rest pending, the rollout in progress.
 	b.Spec.RolloutStrategy = nil
+	b.Generation = 7
 	out, err = Desired(Input{Bundle: b, ManifestID: "s-1", Clusters: clusters, Groups: groups, Defaults: rollout.Defaults{MaxNew: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out.Desired) != 1 || out.Pending != 1 || !out.InProgress {
 		t.Errorf("maxNew 1: %d desired, %d pending, in progress %v", len(out.Desired), out.Pending, out.InProgress)
+	}
+	if st := out.Bundle.Status; st.Pending != 1 || len(st.PendingClusters) != 1 || st.PendingClusters[0] != "fleet-default/c-prod" ||
+		st.ObservedGeneration != b.Generation || st.NewlyCreated != out.Rollout.NewlyCreated {
+		t.Errorf("maxNew 1: the status the pair store gets %+v", st)
 	}
 
 	// A paused Bundle stages, does not promote, and is not "in progress" (nothing to wait for).

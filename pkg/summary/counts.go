@@ -48,10 +48,16 @@ func counter(s *v1alpha1.BundleSummary, state v1alpha1.BundleState) *int {
 // IsReady reports whether every desired deployment is Ready.
 func IsReady(s v1alpha1.BundleSummary) bool { return s.DesiredReady == s.Ready }
 
-// WorstState is the highest ranked state among the summary's non-ready resources ("" when there
-// are none), as Fleet's GetSummaryState.
+// WorstState is the highest ranked state among the summary's counters and its non-ready
+// resources ("" when all are ready). Fleet's GetSummaryState reads the resources only, which are
+// capped at ten: the counters make the state exact past the cap.
 func WorstState(s v1alpha1.BundleSummary) v1alpha1.BundleState {
 	var worst v1alpha1.BundleState
+	for _, state := range counted {
+		if *counter(&s, state) > 0 && v1alpha1.StateRank[state] > v1alpha1.StateRank[worst] {
+			worst = state
+		}
+	}
 	for _, r := range s.NonReadyResources {
 		if v1alpha1.StateRank[r.State] > v1alpha1.StateRank[worst] {
 			worst = r.State

@@ -72,6 +72,11 @@ func TestAddAndRanking(t *testing.T) {
 	if got := WorstState(s); got != v1alpha1.ErrApplied {
 		t.Errorf("worst state %s, want ErrApplied (Fleet's ranking)", got)
 	}
+	// Past the ten listed resources the counters tell: one ErrApplied cluster not listed.
+	if got := WorstState(v1alpha1.BundleSummary{WaitApplied: 10, ErrApplied: 1, DesiredReady: 11,
+		NonReadyResources: []v1alpha1.NonReadyResource{{Name: "a", State: v1alpha1.WaitApplied}}}); got != v1alpha1.ErrApplied {
+		t.Errorf("worst state past the cap %s, want ErrApplied", got)
+	}
 	if got := WorstState(v1alpha1.BundleSummary{}); got != "" {
 		t.Errorf("worst state of a ready summary: %q", got)
 	}

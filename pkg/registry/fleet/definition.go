@@ -43,9 +43,10 @@ type Definition struct {
 	// Storage builds the kind's own storage (main resource and status) instead of the generic
 	// store over the RESTOptionsGetter: BundleDeployments, served from the pair store.
 	Storage func(def *Definition, deps Deps) (rest.Storage, rest.Storage, error)
-	// ServerStatus sets the status fields the server owns, on every create and update of the
-	// object and of its status, so that no client write changes them (nil: none).
-	ServerStatus func(obj runtime.Object)
+	// ServerStatus sets the status fields the server owns, on every create (old is nil) and
+	// update of the object and of its status, so that no client write changes them (nil: none).
+	// The server writes the computed ones itself, under the strategies (SummaryWriters).
+	ServerStatus func(obj, old runtime.Object)
 }
 
 // Deps are what the storage of the kinds is built on.

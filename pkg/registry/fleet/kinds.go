@@ -12,6 +12,7 @@ import (
 	"github.com/fleetapi/fleet/pkg/apis/fleet/validation"
 	"github.com/fleetapi/fleet/pkg/manifest"
 	"github.com/fleetapi/fleet/pkg/registry/fleet/bundledeployment"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
 
 // typed adapts a validation function of one kind to the runtime.Object signature of Definition.
@@ -55,6 +56,7 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.Bundle{} }, NewList: func() runtime.Object { return &v1.BundleList{} },
 			Validate: typed(validation.ValidateBundle), ValidateUpdate: typedUpdate(validation.ValidateBundleUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateBundleStatusUpdate),
+			ServerStatus:         bundleServerStatus,
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
 				column("BundleDeployments-Ready", ".status.display.readyClusters"), readyMessage,
 			},
@@ -150,12 +152,59 @@ func Definitions() []*Definition {
 	}
 }
 
+// bundleServerStatus keeps what the server computes of a Bundle (pkg/storage/pairs: the summary
+// of its BundleDeployments, the display, the rollout, the generation it observed and Ready) as
+// stored: a client's status write cannot change them.
+func bundleServerStatus(obj, old runtime.Object) {
+	if old == nil {
+		return // a new Bundle starts without status; the server computes it
+	}
+	st, prev := &obj.(*v1.Bundle).Status, &old.(*v1.Bundle).Status
+	st.Summary, st.Display, st.ObservedGeneration = prev.Summary, prev.Display, prev.ObservedGeneration
+	st.NewlyCreated, st.Unavailable, st.MaxUnavailable = prev.NewlyCreated, prev.Unavailable, prev.MaxUnavailable
+	st.UnavailablePartitions, st.MaxUnavailablePartitions = prev.UnavailablePartitions, prev.MaxUnavailablePartitions
+	st.PartitionStatus = prev.PartitionStatus
+	keepCondition(&st.Conditions, prev.Conditions, v1.ConditionReady)
+}
+
 // clusterServerStatus sets a Cluster's namespace for its BundleDeployments, Fleet's
-// cluster-<workspace>-<name>-<hash>. Nothing creates that namespace in kube-apiserver: the
-// BundleDeployments in it are served by this server.
-func clusterServerStatus(obj runtime.Object) {
+// cluster-<workspace>-<name>-<hash> (nothing creates that namespace in kube-apiserver: the
+// BundleDeployments in it are served by this server), and keeps what the server computes (the
+// summary of its BundleDeployments, ready bundles, Ready) as stored. Its display state follows the
+// agent's check-in at once.
+func clusterServerStatus(obj, old runtime.Object) {
 	c := obj.(*v1.Cluster)
 	c.Status.Namespace = manifest.ClusterNamespace(c.Namespace, c.Name)
+	if old != nil {
+		prev := &old.(*v1.Cluster).Status
+		c.Status.Summary, c.Status.Display.ReadyBundles = prev.Summary, prev.Display.ReadyBundles
+		keepCondition(&c.Status.Conditions, prev.Conditions, v1.ConditionReady)
+	}
+	c.Status.Display.State = pairs.ClusterState(&c.Status, c.Status.Summary)
+}
+
+// keepCondition replaces the condition of type t in conds with the one in old (removing it when old
+// has none), in place, so that the others keep their order.
+func keepCondition(conds *[]v1.GenericCondition, old []v1.GenericCondition, t string) {
+	var kept *v1.GenericCondition
+	for i := range old {
+		if old[i].Type == t {
+			kept = &old[i]
+		}
+	}
+	out := (*conds)[:0:0]
+	placed := false
+	for _, c := range *conds {
+		if c.Type != t {
+			out = append(out, c)
+		} else if kept != nil && !placed {
+			out, placed = append(out, *kept), true
+		}
+	}
+	if kept != nil && !placed {
+		out = append(out, *kept)
+	}
+	*conds = out
 }
 
 // bundleDeploymentStorage serves BundleDeployments from the pair store, with the kind's columns.

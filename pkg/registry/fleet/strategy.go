@@ -59,13 +59,13 @@ func (s strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 	if accessor, err := meta.Accessor(obj); err == nil {
 		accessor.SetGeneration(1)
 	}
-	s.serverStatus(obj)
+	s.serverStatus(obj, nil)
 }
 
-// serverStatus applies the kind's server-owned status fields.
-func (s strategy) serverStatus(obj runtime.Object) {
+// serverStatus applies the kind's server-owned status fields (old is nil on create).
+func (s strategy) serverStatus(obj, old runtime.Object) {
 	if s.def.ServerStatus != nil {
-		s.def.ServerStatus(obj)
+		s.def.ServerStatus(obj, old)
 	}
 }
 
@@ -85,7 +85,7 @@ func (s strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 		generation++
 	}
 	newMeta.SetGeneration(generation)
-	s.serverStatus(obj)
+	s.serverStatus(obj, old)
 }
 
 // Validate implements rest.RESTCreateStrategy.
@@ -142,7 +142,7 @@ func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 	}
 	keptMeta.SetManagedFields(managedFields)
 	copyInto(obj, kept)
-	s.serverStatus(obj)
+	s.serverStatus(obj, old)
 }
 
 // ValidateUpdate implements rest.RESTUpdateStrategy for /status.

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -130,5 +131,44 @@ func TestClusterNamespaceIsTheServers(t *testing.T) {
 	s.PrepareForUpdate(context.Background(), update, old)
 	if update.Status.Namespace != want {
 		t.Errorf("an object stored before the rule got %q on update", update.Status.Namespace)
+	}
+}
+
+// TestComputedStatusIsTheServers: a client's status write to a Bundle or a Cluster keeps what the
+// server computes (summary, display, rollout, Ready) as stored, and keeps what the client may
+// write (other conditions, the agent's check-in).
+func TestComputedStatusIsTheServers(t *testing.T) {
+	ready := v1.GenericCondition{Type: v1.ConditionReady, Status: "False", Message: "WaitApplied(1) [Cluster fleet-default/c1]"}
+	other := v1.GenericCondition{Type: "Accepted", Status: "True"}
+	old := &v1.Bundle{Status: v1.BundleStatus{Summary: v1.BundleSummary{WaitApplied: 1, DesiredReady: 1}, ObservedGeneration: 2,
+		Display: v1.BundleDisplay{ReadyClusters: "0/1"}, MaxUnavailable: 1, Conditions: []v1.GenericCondition{ready}}}
+	update := old.DeepCopy()
+	update.Status.Summary.Ready, update.Status.Display.ReadyClusters, update.Status.ObservedGeneration = 1, "1/1", 9
+	update.Status.MaxUnavailable, update.Status.PartitionStatus = 5, []v1.PartitionStatus{{Name: "mine"}}
+	update.Status.Conditions = []v1.GenericCondition{other, {Type: v1.ConditionReady, Status: "True"}}
+	statusStrategy{newStrategy(runtime.NewScheme(), definition(t, "Bundle"))}.PrepareForUpdate(context.Background(), update, old)
+	if st := update.Status; !reflect.DeepEqual(st.Summary, old.Status.Summary) || st.Display != old.Status.Display || st.ObservedGeneration != 2 ||
+		st.MaxUnavailable != 1 || st.PartitionStatus != nil {
+		t.Errorf("a status write changed computed fields: %+v", st)
+	}
+	if got := update.Status.Conditions; len(got) != 2 || !reflect.DeepEqual(got[0], other) || !reflect.DeepEqual(got[1], ready) {
+		t.Errorf("conditions %+v, want the client's Accepted and the stored Ready", got)
+	}
+	removed := old.DeepCopy()
+	removed.Status.Conditions = nil
+	statusStrategy{newStrategy(runtime.NewScheme(), definition(t, "Bundle"))}.PrepareForUpdate(context.Background(), removed, old)
+	if got := removed.Status.Conditions; len(got) != 1 || !reflect.DeepEqual(got[0], ready) {
+		t.Errorf("a write without Ready removed it: %+v", got)
+	}
+
+	s := statusStrategy{newStrategy(runtime.NewScheme(), definition(t, "Cluster"))}
+	c := &v1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Namespace: "fleet-default"}, Status: v1.ClusterStatus{
+		Summary: v1.BundleSummary{WaitApplied: 1, DesiredReady: 1}, Display: v1.ClusterDisplay{ReadyBundles: "0/1", State: v1.StateWaitCheckIn}}}
+	checkIn := c.DeepCopy()
+	checkIn.Status.Agent.LastSeen = metav1.Now()
+	checkIn.Status.Summary.Ready, checkIn.Status.Display.ReadyBundles = 1, "1/1"
+	s.PrepareForUpdate(context.Background(), checkIn, c)
+	if st := checkIn.Status; !reflect.DeepEqual(st.Summary, c.Status.Summary) || st.Display.ReadyBundles != "0/1" || st.Display.State != string(v1.WaitApplied) {
+		t.Errorf("after the agent's check-in: %+v", st.Display)
 	}
 }
