@@ -228,9 +228,9 @@ func nsOf(before, after metav1.Object) string {
 	return before.GetNamespace()
 }
 
-// Start runs the Bundle controller against the API at cfg (the server's loopback configuration)
-// until ctx is done, recording events with recorder (nil: the log). It returns once the caches are
-// synced.
+// Start runs the Bundle controller and the ClusterGroup controller against the API at cfg (the
+// server's loopback configuration) until ctx is done, recording events with recorder (nil: the
+// log). It returns once the caches are synced.
 func Start(ctx context.Context, cfg *rest.Config, store *pairs.Store, defaults rollout.Defaults, recorder controller.EventRecorder) (*controller.Controller, error) {
 	cs, err := controller.LoopbackClientset(cfg)
 	if err != nil {
@@ -241,8 +241,17 @@ func Start(ctx context.Context, cfg *rest.Config, store *pairs.Store, defaults r
 	if err != nil {
 		return nil, err
 	}
+	groups, err := NewGroupController(factory, store)
+	if err != nil {
+		return nil, err
+	}
 	factory.Start(ctx.Done())
 	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	// The ClusterGroup controller watches the same informers: the Bundle controller's CacheErr
+	// speaks for both.
+	if err := groups.Start(ctx); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -147,5 +147,34 @@ func TestServerComputedStatus(t *testing.T) {
 	if got := bundleStatus("broken").ObservedGeneration; got != 2 {
 		t.Errorf("observedGeneration %d, want 2", got)
 	}
-	t.Log(s.Kubectl("get", "bundles,clusters", "-n", "ws"))
+
+	// A GitRepo's summary sums its Bundles' (those labelled fleet.cattle.io/repo-name with its
+	// name): `kubectl get gitrepos` shows its BundleDeployments ready.
+	s.KubectlStdin(`apiVersion: fleet.cattle.io/v1alpha1
+kind: GitRepo
+metadata: {name: repo, namespace: ws}
+spec: {repo: "https://git.invalid/repo", disablePolling: true}`, "apply", "-f", "-")
+	s.Kubectl("label", "bundles", "app", "-n", "ws", v1alpha1.RepoLabel+"=repo")
+	waitFor(t, func() bool {
+		gr, err := fleet.GitRepos("ws").Get(ctx, "repo", metav1.GetOptions{})
+		return err == nil && gr.Status.Display.ReadyBundleDeployments == "2/2" && gr.Status.Summary.Ready == 2
+	})
+	assertContains(t, s.Kubectl("get", "gitrepos", "-n", "ws"), "2/2")
+
+	// A ClusterGroup sums its clusters: both have one Bundle ready of two.
+	s.KubectlStdin(`apiVersion: fleet.cattle.io/v1alpha1
+kind: ClusterGroup
+metadata: {name: dev, namespace: ws}
+spec: {selector: {matchLabels: {env: dev}}}`, "apply", "-f", "-")
+	waitFor(t, func() bool {
+		g, err := fleet.ClusterGroups("ws").Get(ctx, "dev", metav1.GetOptions{})
+		return err == nil && g.Status.ClusterCount == 2 && g.Status.Display.ReadyBundles == "2/4"
+	})
+	assertContains(t, s.Kubectl("get", "clustergroups", "-n", "ws"), "0/2 (c1,c2)", "2/4", "WaitApplied(2) [Bundle broken]")
+	s.Kubectl("label", "clusters", "c2", "-n", "ws", "env=prod", "--overwrite")
+	waitFor(t, func() bool {
+		g, err := fleet.ClusterGroups("ws").Get(ctx, "dev", metav1.GetOptions{})
+		return err == nil && g.Status.ClusterCount == 1 && g.Status.Display.ReadyClusters == "0/1 (c1)"
+	})
+	t.Log(s.Kubectl("get", "gitrepos,bundles,clusters,clustergroups", "-n", "ws"))
 }

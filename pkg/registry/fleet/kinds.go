@@ -36,6 +36,11 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.GitRepo{} }, NewList: func() runtime.Object { return &v1.GitRepoList{} },
 			Validate: typed(validation.ValidateGitRepo), ValidateUpdate: typedUpdate(validation.ValidateGitRepoUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateGitRepoStatusUpdate),
+			ServerStatus: func(obj, old runtime.Object) {
+				if old != nil {
+					repoServerStatus(&obj.(*v1.GitRepo).Status.StatusBase, &old.(*v1.GitRepo).Status.StatusBase)
+				}
+			},
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
 				column("Repo", ".spec.repo"), column("Commit", ".status.commit"),
 				column("BundleDeployments-Ready", ".status.display.readyBundleDeployments"), readyMessage,
@@ -46,6 +51,11 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.HelmOp{} }, NewList: func() runtime.Object { return &v1.HelmOpList{} },
 			Validate: typed(validation.ValidateHelmOp), ValidateUpdate: typedUpdate(validation.ValidateHelmOpUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateHelmOpStatusUpdate),
+			ServerStatus: func(obj, old runtime.Object) {
+				if old != nil {
+					repoServerStatus(&obj.(*v1.HelmOp).Status.StatusBase, &old.(*v1.HelmOp).Status.StatusBase)
+				}
+			},
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
 				column("Repo", ".spec.helm.repo"), column("Chart", ".spec.helm.chart"), column("Version", ".status.version"),
 				column("BundleDeployments-Ready", ".status.display.readyBundleDeployments"), readyMessage,
@@ -92,6 +102,7 @@ func Definitions() []*Definition {
 			HasStatus: true, New: func() runtime.Object { return &v1.ClusterGroup{} }, NewList: func() runtime.Object { return &v1.ClusterGroupList{} },
 			Validate: typed(validation.ValidateClusterGroup), ValidateUpdate: typedUpdate(validation.ValidateClusterGroupUpdate),
 			ValidateStatusUpdate: typedUpdate(validation.ValidateClusterGroupStatusUpdate),
+			ServerStatus:         groupServerStatus,
 			Columns: []apiextensionsv1.CustomResourceColumnDefinition{
 				column("Clusters-Ready", ".status.display.readyClusters"), column("Bundles-Ready", ".status.display.readyBundles"), readyMessage,
 			},
@@ -164,6 +175,25 @@ func bundleServerStatus(obj, old runtime.Object) {
 	st.NewlyCreated, st.Unavailable, st.MaxUnavailable = prev.NewlyCreated, prev.Unavailable, prev.MaxUnavailable
 	st.UnavailablePartitions, st.MaxUnavailablePartitions = prev.UnavailablePartitions, prev.MaxUnavailablePartitions
 	st.PartitionStatus = prev.PartitionStatus
+	keepCondition(&st.Conditions, prev.Conditions, v1.ConditionReady)
+}
+
+// repoServerStatus keeps what the server computes of a GitRepo or a HelmOp (the summary of its
+// Bundles' BundleDeployments, readyBundleDeployments) as stored; the rest of its status is its
+// controller's.
+func repoServerStatus(st, prev *v1.StatusBase) {
+	st.Summary, st.Display.ReadyBundleDeployments = prev.Summary, prev.Display.ReadyBundleDeployments
+}
+
+// groupServerStatus keeps what the server computes of a ClusterGroup (its members' counts and
+// summary, the display, Ready) as stored.
+func groupServerStatus(obj, old runtime.Object) {
+	if old == nil {
+		return
+	}
+	st, prev := &obj.(*v1.ClusterGroup).Status, &old.(*v1.ClusterGroup).Status
+	st.ClusterCount, st.NonReadyClusterCount, st.NonReadyClusters = prev.ClusterCount, prev.NonReadyClusterCount, prev.NonReadyClusters
+	st.Summary, st.Display = prev.Summary, prev.Display
 	keepCondition(&st.Conditions, prev.Conditions, v1.ConditionReady)
 }
 

@@ -161,6 +161,15 @@ func TestComputedStatusIsTheServers(t *testing.T) {
 		t.Errorf("a write without Ready removed it: %+v", got)
 	}
 
+	repo := &v1.GitRepo{Status: v1.GitRepoStatus{Commit: "a", StatusBase: v1.StatusBase{Summary: v1.BundleSummary{Ready: 1, DesiredReady: 2},
+		Display: v1.StatusDisplay{ReadyBundleDeployments: "1/2"}}}}
+	synced := repo.DeepCopy()
+	synced.Status.Commit, synced.Status.Summary, synced.Status.Display = "b", v1.BundleSummary{}, v1.StatusDisplay{Message: "synced"}
+	statusStrategy{newStrategy(runtime.NewScheme(), definition(t, "GitRepo"))}.PrepareForUpdate(context.Background(), synced, repo)
+	if st := synced.Status; st.Commit != "b" || st.Display.Message != "synced" || st.Summary.Ready != 1 || st.Display.ReadyBundleDeployments != "1/2" {
+		t.Errorf("a GitRepo's status write: %+v", st)
+	}
+
 	s := statusStrategy{newStrategy(runtime.NewScheme(), definition(t, "Cluster"))}
 	c := &v1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "c1", Namespace: "fleet-default"}, Status: v1.ClusterStatus{
 		Summary: v1.BundleSummary{WaitApplied: 1, DesiredReady: 1}, Display: v1.ClusterDisplay{ReadyBundles: "0/1", State: v1.StateWaitCheckIn}}}

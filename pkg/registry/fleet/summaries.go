@@ -21,7 +21,7 @@ import (
 // strategies: the fields they set are the ones no client write may change. An update that changes
 // nothing writes nothing and sends no event (the SQL store compares the bytes).
 type SummaryWriters struct {
-	bundles, clusters *genericregistry.Store
+	bundles, clusters, gitRepos, helmOps, groups *genericregistry.Store
 }
 
 var _ pairs.Writers = &SummaryWriters{}
@@ -43,7 +43,19 @@ func NewSummaryWriters(resources map[string]rest.Storage) (*SummaryWriters, erro
 	if err != nil {
 		return nil, err
 	}
-	return &SummaryWriters{bundles: bundles, clusters: clusters}, nil
+	gitRepos, err := store("gitrepos")
+	if err != nil {
+		return nil, err
+	}
+	helmOps, err := store("helmops")
+	if err != nil {
+		return nil, err
+	}
+	groups, err := store("clustergroups")
+	if err != nil {
+		return nil, err
+	}
+	return &SummaryWriters{bundles: bundles, clusters: clusters, gitRepos: gitRepos, helmOps: helmOps, groups: groups}, nil
 }
 
 // UpdateBundle implements pairs.Writers.
@@ -54,6 +66,19 @@ func (w *SummaryWriters) UpdateBundle(ctx context.Context, namespace, name strin
 // UpdateCluster implements pairs.Writers.
 func (w *SummaryWriters) UpdateCluster(ctx context.Context, namespace, name string, set func(*v1.Cluster)) error {
 	return update(ctx, w.clusters, namespace, name, func(obj runtime.Object) { set(obj.(*v1.Cluster)) })
+}
+
+// UpdateClusterGroup implements pairs.Writers.
+func (w *SummaryWriters) UpdateClusterGroup(ctx context.Context, namespace, name string, set func(*v1.ClusterGroup)) error {
+	return update(ctx, w.groups, namespace, name, func(obj runtime.Object) { set(obj.(*v1.ClusterGroup)) })
+}
+
+// UpdateRepo implements pairs.Writers.
+func (w *SummaryWriters) UpdateRepo(ctx context.Context, helmOp bool, namespace, name string, set func(*v1.StatusBase)) error {
+	if helmOp {
+		return update(ctx, w.helmOps, namespace, name, func(obj runtime.Object) { set(&obj.(*v1.HelmOp).Status.StatusBase) })
+	}
+	return update(ctx, w.gitRepos, namespace, name, func(obj runtime.Object) { set(&obj.(*v1.GitRepo).Status.StatusBase) })
 }
 
 // update sets the computed fields of one stored object, retrying on a conflict with a client's

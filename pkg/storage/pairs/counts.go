@@ -97,6 +97,18 @@ func (t *tally) save(ctx context.Context, tx *sqlstore.WriteTx) error {
 		if _, err := tx.Exec(ctx, stmtMarkDirty, o.kind, o.id); err != nil {
 			return err
 		}
+		switch o.kind {
+		case ownerBundle:
+			// A Bundle's repo sums its Bundles: it may show something new too.
+			if _, err := tx.Exec(ctx, stmtMarkRepoDirty, o.id); err != nil {
+				return err
+			}
+		case ownerCluster:
+			// And a Cluster's groups sum their clusters.
+			if _, err := tx.Exec(ctx, stmtMarkGroupsDirty, o.id); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

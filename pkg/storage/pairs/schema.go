@@ -66,6 +66,29 @@ func Extension() sqlstore.Extension {
 				`INSERT INTO pair_dirty (kind, owner, mark) SELECT 0, id, 1 FROM pair_bundles WHERE true ON CONFLICT DO NOTHING`,
 				`INSERT INTO pair_dirty (kind, owner, mark) SELECT 1, id, 1 FROM pair_clusters WHERE true ON CONFLICT DO NOTHING`,
 			},
+		}, {
+			// The GitRepo or HelmOp a Bundle comes from (its fleet.cattle.io/repo-name or
+			// fleet-helm-name label), whose summary sums its Bundles'. Bundles written before are
+			// linked by their next reconcile.
+			Version: 2, Name: "repos",
+			Statements: []string{
+				`CREATE TABLE IF NOT EXISTS pair_repos (
+					id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+					UNIQUE (kind, namespace, name))`,
+				`ALTER TABLE pair_bundles ADD COLUMN repo INTEGER NOT NULL DEFAULT 0`,
+				`CREATE INDEX IF NOT EXISTS pair_bundles_by_repo ON pair_bundles (repo) WHERE repo <> 0`,
+			},
+		}, {
+			// ClusterGroups and their members (kept by the ClusterGroup reconciler), whose summary
+			// sums its clusters'.
+			Version: 3, Name: "cluster groups",
+			Statements: []string{
+				`CREATE TABLE IF NOT EXISTS pair_groups (
+					id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (namespace, name))`,
+				`CREATE TABLE IF NOT EXISTS pair_group_members (
+					group_id INTEGER NOT NULL, cluster_id INTEGER NOT NULL, PRIMARY KEY (group_id, cluster_id)) WITHOUT ROWID`,
+				`CREATE INDEX IF NOT EXISTS pair_group_members_by_cluster ON pair_group_members (cluster_id, group_id)`,
+			},
 		}},
 		Statements: statements,
 		Compacted: func(ctx context.Context, tx *sqlstore.WriteTx, rv int64) error {
@@ -92,18 +115,63 @@ const notReadyLive = `state <> 0 AND flags & 4 = 0`
 const (
 	ownerBundle  = 0
 	ownerCluster = 1
+	ownerRepo    = 2
+	ownerGroup   = 3
+)
+
+// Kinds of repos in pair_repos.
+const (
+	repoGitRepo = 1
+	repoHelmOp  = 2
 )
 
 // The pair store's statements, each named; they run through sqlstore's single choke point.
 var (
 	stmtBundleByName = &sqlstore.Statement{Name: "pairs_bundle_by_name",
-		SQL: `SELECT id, uid, labels, extra FROM pair_bundles WHERE namespace = ? AND name = ?`}
+		SQL: `SELECT id, uid, labels, extra, repo FROM pair_bundles WHERE namespace = ? AND name = ?`}
 	stmtBundleIDByName = &sqlstore.Statement{Name: "pairs_bundle_id_by_name",
 		SQL: `SELECT id FROM pair_bundles WHERE namespace = ? AND name = ?`}
 	stmtInsertBundle = &sqlstore.Statement{Name: "pairs_insert_bundle",
-		SQL: `INSERT INTO pair_bundles (namespace, name, uid, labels, extra) VALUES (?, ?, ?, ?, ?) RETURNING id`}
+		SQL: `INSERT INTO pair_bundles (namespace, name, uid, labels, extra, repo) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`}
 	stmtUpdateBundle = &sqlstore.Statement{Name: "pairs_update_bundle",
-		SQL: `UPDATE pair_bundles SET uid = ?, labels = ?, extra = ? WHERE id = ?`}
+		SQL: `UPDATE pair_bundles SET uid = ?, labels = ?, extra = ?, repo = ? WHERE id = ?`}
+	stmtRepoByName = &sqlstore.Statement{Name: "pairs_repo_by_name",
+		SQL: `SELECT id FROM pair_repos WHERE kind = ? AND namespace = ? AND name = ?`}
+	stmtInsertRepo = &sqlstore.Statement{Name: "pairs_insert_repo",
+		SQL: `INSERT INTO pair_repos (kind, namespace, name) VALUES (?, ?, ?) RETURNING id`}
+	stmtRepoByID = &sqlstore.Statement{Name: "pairs_repo_by_id",
+		SQL: `SELECT kind, namespace, name FROM pair_repos WHERE id = ?`}
+	// A repo's counters are its Bundles' summed: O(bundles of the repo × states).
+	stmtRepoCounts = &sqlstore.Statement{Name: "pairs_repo_counts",
+		SQL: `SELECT c.state, SUM(c.n) FROM pair_bundles b JOIN pair_counts c ON c.kind = 0 AND c.owner = b.id
+			WHERE b.repo = ? GROUP BY c.state`}
+	stmtRepoBundleStatuses = &sqlstore.Statement{Name: "pairs_repo_bundle_statuses",
+		SQL: `SELECT s.body FROM pair_bundles b JOIN pair_bundle_status s ON s.bundle_id = b.id WHERE b.repo = ?`}
+	stmtGroupByName = &sqlstore.Statement{Name: "pairs_group_by_name",
+		SQL: `SELECT id FROM pair_groups WHERE namespace = ? AND name = ?`}
+	stmtInsertGroup = &sqlstore.Statement{Name: "pairs_insert_group",
+		SQL: `INSERT INTO pair_groups (namespace, name) VALUES (?, ?) RETURNING id`}
+	stmtGroupByID = &sqlstore.Statement{Name: "pairs_group_by_id",
+		SQL: `SELECT namespace, name FROM pair_groups WHERE id = ?`}
+	stmtDeleteGroup        = &sqlstore.Statement{Name: "pairs_delete_group", SQL: `DELETE FROM pair_groups WHERE id = ?`}
+	stmtDeleteGroupMembers = &sqlstore.Statement{Name: "pairs_delete_group_members",
+		SQL: `DELETE FROM pair_group_members WHERE group_id = ?`}
+	stmtGroupMembers = &sqlstore.Statement{Name: "pairs_group_members",
+		SQL: `SELECT cluster_id FROM pair_group_members WHERE group_id = ? ORDER BY cluster_id`}
+	stmtAddGroupMember = &sqlstore.Statement{Name: "pairs_add_group_member",
+		SQL: `INSERT INTO pair_group_members (group_id, cluster_id) VALUES (?, ?)`}
+	stmtDropGroupMember = &sqlstore.Statement{Name: "pairs_drop_group_member",
+		SQL: `DELETE FROM pair_group_members WHERE group_id = ? AND cluster_id = ?`}
+	// A group's members with their counters: O(members × states).
+	stmtGroupCounts = &sqlstore.Statement{Name: "pairs_group_counts",
+		SQL: `SELECT m.cluster_id, COALESCE(c.state, -1), COALESCE(c.n, 0) FROM pair_group_members m
+			LEFT JOIN pair_counts c ON c.kind = 1 AND c.owner = m.cluster_id WHERE m.group_id = ? ORDER BY m.cluster_id`}
+	stmtMarkGroupsDirty = &sqlstore.Statement{Name: "pairs_mark_groups_dirty",
+		SQL: `INSERT INTO pair_dirty (kind, owner, mark) SELECT 3, group_id, 1 FROM pair_group_members WHERE cluster_id = ?
+			ON CONFLICT (kind, owner) DO UPDATE SET mark = pair_dirty.mark + 1`}
+	stmtMarkRepoDirty = &sqlstore.Statement{Name: "pairs_mark_repo_dirty",
+		SQL: `INSERT INTO pair_dirty (kind, owner, mark) SELECT 2, repo, 1 FROM pair_bundles WHERE id = ? AND repo <> 0
+			ON CONFLICT (kind, owner) DO UPDATE SET mark = pair_dirty.mark + 1`}
 	stmtDeleteBundle = &sqlstore.Statement{Name: "pairs_delete_bundle", SQL: `DELETE FROM pair_bundles WHERE id = ?`}
 	stmtBundleByID   = &sqlstore.Statement{Name: "pairs_bundle_by_id",
 		SQL: `SELECT namespace, name, uid, labels, extra FROM pair_bundles WHERE id = ?`}
@@ -182,7 +250,9 @@ var (
 	stmtClusterIDByName = &sqlstore.Statement{Name: "pairs_cluster_id_by_name",
 		SQL: `SELECT id FROM pair_clusters WHERE namespace = ? AND name = ?`}
 
-	statements = []*sqlstore.Statement{stmtAddCount, stmtDropZeroCount, stmtCounts, stmtMarkDirty, stmtDirty, stmtClearDirty,
+	statements = []*sqlstore.Statement{stmtGroupByName, stmtInsertGroup, stmtGroupByID, stmtDeleteGroup, stmtDeleteGroupMembers,
+		stmtGroupMembers, stmtAddGroupMember, stmtDropGroupMember, stmtGroupCounts, stmtMarkGroupsDirty, stmtRepoByName, stmtInsertRepo, stmtRepoByID, stmtRepoCounts, stmtRepoBundleStatuses,
+		stmtMarkRepoDirty, stmtAddCount, stmtDropZeroCount, stmtCounts, stmtMarkDirty, stmtDirty, stmtClearDirty,
 		stmtBundleStatus, stmtPutBundleStatus, stmtDeleteBundleStatus, stmtBundleNotReady, stmtClusterNotReady, stmtClusterIDByName,
 		stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
 		stmtClusterByName, stmtClusterByNS, stmtClusterByID, stmtInsertCluster, stmtUpdateCluster, stmtClustersFrom, stmtBundlesNamed,

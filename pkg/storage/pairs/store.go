@@ -343,25 +343,54 @@ func (s *Store) bundleRow(ctx context.Context, tx *sqlstore.WriteTx, b Bundle) (
 	if err != nil {
 		return 0, false, err
 	}
-	var id int64
+	repo, err := repoRow(ctx, tx, b)
+	if err != nil {
+		return 0, false, err
+	}
+	var id, oldRepo int64
 	var uid string
 	var oldLabels, oldExtra []byte
-	found, err := tx.QueryRow(ctx, stmtBundleByName, []any{b.Namespace, b.Name}, &id, &uid, &oldLabels, &oldExtra)
+	found, err := tx.QueryRow(ctx, stmtBundleByName, []any{b.Namespace, b.Name}, &id, &uid, &oldLabels, &oldExtra, &oldRepo)
 	if err != nil {
 		return 0, false, err
 	}
 	if !found {
-		_, err := tx.QueryRow(ctx, stmtInsertBundle, []any{b.Namespace, b.Name, string(b.UID), labels, extra}, &id)
+		_, err := tx.QueryRow(ctx, stmtInsertBundle, []any{b.Namespace, b.Name, string(b.UID), labels, extra, repo}, &id)
 		return id, false, err
 	}
-	if uid == string(b.UID) && string(oldLabels) == string(labels) && string(oldExtra) == string(extra) {
+	if uid == string(b.UID) && string(oldLabels) == string(labels) && string(oldExtra) == string(extra) && oldRepo == repo {
 		return id, false, nil
 	}
-	if _, err := tx.Exec(ctx, stmtUpdateBundle, string(b.UID), labels, extra, id); err != nil {
+	if _, err := tx.Exec(ctx, stmtUpdateBundle, string(b.UID), labels, extra, repo, id); err != nil {
 		return 0, false, err
+	}
+	if oldRepo != repo && oldRepo != 0 {
+		// The Bundle left a repo: its summary loses the Bundle's counts.
+		if _, err := tx.Exec(ctx, stmtMarkDirty, ownerRepo, oldRepo); err != nil {
+			return 0, false, err
+		}
 	}
 	s.cache.forgetBundle(id)
 	return id, true, nil
+}
+
+// repoRow returns the id of the row of the GitRepo or HelmOp the Bundle comes from (its
+// fleet.cattle.io/repo-name or fleet-helm-name label), writing it if it is new; 0 for none.
+func repoRow(ctx context.Context, tx *sqlstore.WriteTx, b Bundle) (int64, error) {
+	kind, name := int64(repoGitRepo), b.Labels[v1alpha1.RepoLabel]
+	if name == "" {
+		kind, name = repoHelmOp, b.Labels[v1alpha1.HelmOpLabel]
+	}
+	if name == "" {
+		return 0, nil
+	}
+	var id int64
+	found, err := tx.QueryRow(ctx, stmtRepoByName, []any{kind, b.Namespace, name}, &id)
+	if err != nil || found {
+		return id, err
+	}
+	_, err = tx.QueryRow(ctx, stmtInsertRepo, []any{kind, b.Namespace, name}, &id)
+	return id, err
 }
 
 // clusterRow returns the id of the Cluster's row, writing it if it is new or changed.

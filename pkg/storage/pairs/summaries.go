@@ -2,6 +2,7 @@ package pairs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -22,6 +23,9 @@ import (
 type Writers interface {
 	UpdateBundle(ctx context.Context, namespace, name string, set func(*v1alpha1.Bundle)) error
 	UpdateCluster(ctx context.Context, namespace, name string, set func(*v1alpha1.Cluster)) error
+	// UpdateRepo updates a GitRepo (helmOp false) or a HelmOp: the status part they share.
+	UpdateRepo(ctx context.Context, helmOp bool, namespace, name string, set func(*v1alpha1.StatusBase)) error
+	UpdateClusterGroup(ctx context.Context, namespace, name string, set func(*v1alpha1.ClusterGroup)) error
 }
 
 // flushBatch is how many summaries one flush rewrites at most; the rest wait for the next.
@@ -62,6 +66,8 @@ type computed struct {
 	namespace, name string
 	summary         v1alpha1.BundleSummary
 	bundle          BundleStatus // a Bundle's
+	repoKind        int64        // a repo's
+	group           groupSummary // a ClusterGroup's
 }
 
 // FlushSummaries writes up to flushBatch changed summaries into their objects and clears their
@@ -102,6 +108,10 @@ func (s *Store) FlushSummaries(ctx context.Context, w Writers) (int, error) {
 			err = w.UpdateBundle(ctx, c.namespace, c.name, func(b *v1alpha1.Bundle) { setBundleStatus(&b.Status, c.summary, c.bundle, now) })
 		case c.kind == ownerCluster:
 			err = w.UpdateCluster(ctx, c.namespace, c.name, func(cl *v1alpha1.Cluster) { setClusterStatus(&cl.Status, c.summary, now) })
+		case c.kind == ownerRepo:
+			err = w.UpdateRepo(ctx, c.repoKind == repoHelmOp, c.namespace, c.name, func(st *v1alpha1.StatusBase) { setRepoStatus(st, c.summary) })
+		case c.kind == ownerGroup:
+			err = w.UpdateClusterGroup(ctx, c.namespace, c.name, func(g *v1alpha1.ClusterGroup) { setGroupStatus(&g.Status, c.summary, c.group, now) })
 		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			if firstErr == nil {
@@ -148,6 +158,10 @@ func (s *Store) compute(ctx context.Context, tx *sqlstore.Tx, c *computed) error
 		}
 		c.namespace, c.name = cl.namespace, cl.name
 		notReady = stmtClusterNotReady
+	case ownerRepo:
+		return s.computeRepo(ctx, tx, c)
+	case ownerGroup:
+		return s.computeGroup(ctx, tx, c)
 	default:
 		return nil
 	}
@@ -181,6 +195,47 @@ func (s *Store) compute(ctx context.Context, tx *sqlstore.Tx, c *computed) error
 	}
 	c.summary.NonReadyResources, _ = summary.CapNonReady(entries)
 	return nil
+}
+
+// computeRepo reads a GitRepo's or a HelmOp's summary: its Bundles' counters summed, O(bundles of
+// the repo). Its nonReadyResources are left empty (a gap: Fleet lists its Bundles' first ones).
+func (s *Store) computeRepo(ctx context.Context, tx *sqlstore.Tx, c *computed) error {
+	found, err := tx.QueryRow(ctx, stmtRepoByID, []any{c.id}, &c.repoKind, &c.namespace, &c.name)
+	if err != nil || !found {
+		return err
+	}
+	if err := tx.Query(ctx, stmtRepoCounts, []any{c.id}, func(scan func(dest ...any) error) error {
+		var code, n int64
+		if err := scan(&code, &n); err != nil {
+			return err
+		}
+		if code >= 0 && int(code) < len(stateCodes) {
+			summary.Add(&c.summary, stateCodes[code], int(n))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return tx.Query(ctx, stmtRepoBundleStatuses, []any{c.id}, func(scan func(dest ...any) error) error {
+		var body []byte
+		if err := scan(&body); err != nil {
+			return err
+		}
+		var st BundleStatus
+		if err := json.Unmarshal(body, &st); err != nil {
+			return fmt.Errorf("repo %s/%s: a bundle status: %w", c.namespace, c.name, err)
+		}
+		summary.Add(&c.summary, v1alpha1.Pending, st.Pending)
+		return nil
+	})
+}
+
+// setRepoStatus writes a GitRepo's or a HelmOp's computed fields: the summary of its Bundles'
+// BundleDeployments and readyBundleDeployments. Its Ready condition and display state are the
+// sync's, written by its controller (merging the deployments' readiness into Ready is to come).
+func setRepoStatus(st *v1alpha1.StatusBase, sum v1alpha1.BundleSummary) {
+	st.Summary = sum
+	st.Display.ReadyBundleDeployments = fmt.Sprintf("%d/%d", sum.Ready, sum.DesiredReady)
 }
 
 // nonReadyEntry is a non-ready pair as a summary lists it: named by its cluster

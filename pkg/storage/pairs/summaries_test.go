@@ -22,39 +22,49 @@ import (
 type objects struct {
 	bundles  map[string]*v1alpha1.Bundle
 	clusters map[string]*v1alpha1.Cluster
+	repos    map[string]*v1alpha1.StatusBase // "gitrepo/ns/name" or "helmop/ns/name"
+	groups   map[string]*v1alpha1.ClusterGroup
 	writes   int
 }
 
 func newObjects() *objects {
-	return &objects{bundles: map[string]*v1alpha1.Bundle{}, clusters: map[string]*v1alpha1.Cluster{}}
+	return &objects{bundles: map[string]*v1alpha1.Bundle{}, clusters: map[string]*v1alpha1.Cluster{}, repos: map[string]*v1alpha1.StatusBase{},
+		groups: map[string]*v1alpha1.ClusterGroup{}}
+}
+
+// updateIn updates the object at key in m with set, counting a write when it changed.
+func updateIn[T interface{ DeepCopy() T }](o *objects, m map[string]T, key string, set func(T)) error {
+	cur, ok := m[key]
+	if !ok {
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "objects"}, key)
+	}
+	next := cur.DeepCopy()
+	set(next)
+	if fmt.Sprintf("%+v", next) != fmt.Sprintf("%+v", cur) {
+		m[key] = next
+		o.writes++
+	}
+	return nil
+}
+
+func (o *objects) UpdateClusterGroup(_ context.Context, ns, name string, set func(*v1alpha1.ClusterGroup)) error {
+	return updateIn(o, o.groups, ns+"/"+name, set)
+}
+
+func (o *objects) UpdateRepo(_ context.Context, helmOp bool, ns, name string, set func(*v1alpha1.StatusBase)) error {
+	kind := "gitrepo/"
+	if helmOp {
+		kind = "helmop/"
+	}
+	return updateIn(o, o.repos, kind+ns+"/"+name, set)
 }
 
 func (o *objects) UpdateBundle(_ context.Context, ns, name string, set func(*v1alpha1.Bundle)) error {
-	b, ok := o.bundles[ns+"/"+name]
-	if !ok {
-		return apierrors.NewNotFound(schema.GroupResource{Resource: "bundles"}, name)
-	}
-	next := b.DeepCopy()
-	set(next)
-	if fmt.Sprint(next.Status) != fmt.Sprint(b.Status) {
-		o.bundles[ns+"/"+name] = next
-		o.writes++
-	}
-	return nil
+	return updateIn(o, o.bundles, ns+"/"+name, set)
 }
 
 func (o *objects) UpdateCluster(_ context.Context, ns, name string, set func(*v1alpha1.Cluster)) error {
-	c, ok := o.clusters[ns+"/"+name]
-	if !ok {
-		return apierrors.NewNotFound(schema.GroupResource{Resource: "clusters"}, name)
-	}
-	next := c.DeepCopy()
-	set(next)
-	if fmt.Sprint(next.Status) != fmt.Sprint(c.Status) {
-		o.clusters[ns+"/"+name] = next
-		o.writes++
-	}
-	return nil
+	return updateIn(o, o.clusters, ns+"/"+name, set)
 }
 
 func flush(t *testing.T, s *Store, w Writers) int {
@@ -216,7 +226,9 @@ func TestCountsMigration(t *testing.T) {
 	s := New(db)
 	mustApply(t, s, app, desired(cluster("c1"), "s-1:a", true), desired(cluster("c2"), "s-1:a", true))
 	if err := db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
-		for _, q := range []string{`DELETE FROM pair_counts`, `DELETE FROM pair_dirty`, `UPDATE meta SET value = 0 WHERE name = 'schema_version:pairs'`} {
+		for _, q := range []string{`DELETE FROM pair_counts`, `DELETE FROM pair_dirty`, `UPDATE meta SET value = 0 WHERE name = 'schema_version:pairs'`,
+			// and without what migration 2 adds
+			`DROP INDEX pair_bundles_by_repo`, `ALTER TABLE pair_bundles DROP COLUMN repo`, `DROP TABLE pair_repos`} {
 			if _, err := tx.Exec(ctx, &sqlstore.Statement{Name: "test", SQL: q}); err != nil {
 				return err
 			}
@@ -242,4 +254,94 @@ func TestCountsMigration(t *testing.T) {
 	if got := objs.bundles["fleet-default/app"].Status.Summary; got.WaitApplied != 2 || got.DesiredReady != 2 {
 		t.Errorf("migrated counts %+v", got)
 	}
+}
+
+// A GitRepo's summary sums its Bundles' (by their fleet.cattle.io/repo-name label); a Bundle that
+// leaves the repo leaves its summary.
+func TestRepoSummary(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	objs := newObjects()
+	objs.repos["gitrepo/fleet-default/repo"] = &v1alpha1.StatusBase{}
+	objs.repos["helmop/fleet-default/op"] = &v1alpha1.StatusBase{}
+	c1, c2 := cluster("c1"), cluster("c2")
+	one := Bundle{Namespace: "fleet-default", Name: "repo-one", UID: "u1", Labels: map[string]string{v1alpha1.RepoLabel: "repo"}}
+	two := Bundle{Namespace: "fleet-default", Name: "repo-two", UID: "u2", Labels: map[string]string{v1alpha1.RepoLabel: "repo"},
+		Status: BundleStatus{Pending: 1}}
+	mustApply(t, s, one, desired(c1, "s-1:a", true), desired(c2, "s-1:a", true))
+	mustApply(t, s, two, desired(c1, "s-2:a", true))
+	if _, _, err := s.UpdateStatus(ctx, c1.ClusterNS, "repo-one", 0, readyStatusFor("s-1:a", time.Now(), "1")); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s, objs)
+	st := objs.repos["gitrepo/fleet-default/repo"]
+	if st.Summary.Ready != 1 || st.Summary.WaitApplied != 2 || st.Summary.Pending != 1 || st.Summary.DesiredReady != 4 ||
+		st.Display.ReadyBundleDeployments != "1/4" {
+		t.Errorf("repo summary %+v display %+v", st.Summary, st.Display)
+	}
+	// repo-two moves to a HelmOp: the GitRepo loses its counts, the HelmOp gets them.
+	two.Labels = map[string]string{v1alpha1.HelmOpLabel: "op"}
+	mustApply(t, s, two, desired(c1, "s-2:a", true))
+	flush(t, s, objs)
+	if st := objs.repos["gitrepo/fleet-default/repo"]; st.Display.ReadyBundleDeployments != "1/2" {
+		t.Errorf("after a bundle left: %+v", st.Display)
+	}
+	if st := objs.repos["helmop/fleet-default/op"]; st.Display.ReadyBundleDeployments != "0/2" {
+		t.Errorf("the HelmOp: %+v", st.Display)
+	}
+}
+
+// A ClusterGroup's summary sums its members' (a member without BundleDeployments counts as a ready
+// cluster); a pair change on a member marks the group, a membership change too.
+func TestGroupSummary(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	objs := newObjects()
+	objs.groups["fleet-default/dev"] = &v1alpha1.ClusterGroup{}
+	c1, c2, c3 := cluster("c1"), cluster("c2"), cluster("c3")
+	mustApply(t, s, app, desired(c1, "s-1:a", true), desired(c2, "s-1:a", true))
+	if err := s.SetGroup(ctx, "fleet-default", "dev", []Cluster{c1, c2, c3}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s, objs)
+	st := objs.groups["fleet-default/dev"].Status
+	if st.ClusterCount != 3 || st.NonReadyClusterCount != 2 || st.Display.ReadyClusters != "1/3 (c1,c2)" ||
+		st.Display.ReadyBundles != "0/2" || st.Summary.WaitApplied != 2 || st.Display.State != string(v1alpha1.WaitApplied) {
+		t.Errorf("group status %+v", st)
+	}
+	if _, _, err := s.UpdateStatus(ctx, c1.ClusterNS, "app", 0, readyStatusFor("s-1:a", time.Now(), "1")); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s, objs)
+	if st := objs.groups["fleet-default/dev"].Status; st.Display.ReadyClusters != "2/3 (c2)" || st.Display.ReadyBundles != "1/2" {
+		t.Errorf("after c1 reported: %+v", st.Display)
+	}
+	if err := s.SetGroup(ctx, "fleet-default", "dev", []Cluster{c1, c3}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s, objs)
+	st = objs.groups["fleet-default/dev"].Status
+	if st.ClusterCount != 2 || st.Display.ReadyClusters != "2/2" || ready(st.Conditions) != "True" {
+		t.Errorf("after c2 left: %+v", st)
+	}
+	if err := s.SetGroup(ctx, "fleet-default", "dev", []Cluster{c1, c3}); err != nil {
+		t.Fatal(err)
+	}
+	if n := flush(t, s, objs); n != 0 {
+		t.Errorf("the same members again marked %d summaries", n)
+	}
+	if err := s.DeleteGroup(ctx, "fleet-default", "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.UpdateStatus(ctx, c1.ClusterNS, "app", 0, readyStatusFor("s-1:a", time.Now().Add(time.Hour), "2")); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, s, objs) // a deleted group is not written
+}
+
+func ready(conds []v1alpha1.GenericCondition) corev1.ConditionStatus {
+	if c := conditions.Find(conds, v1alpha1.ConditionReady); c != nil {
+		return c.Status
+	}
+	return ""
 }
