@@ -16,7 +16,7 @@ import (
 const MaxNonReadyClusters = 10
 
 // SetGroup records the members of a ClusterGroup (the clusters its selector matches), writing
-// only what changed; a change marks the group's summary. Clusters without BundleDeployments get
+// only what changed, and marks the group's summary. Clusters without BundleDeployments get
 // their row here, so that they count as members.
 func (s *Store) SetGroup(ctx context.Context, namespace, name string, members []Cluster) error {
 	return s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
@@ -25,7 +25,6 @@ func (s *Store) SetGroup(ctx context.Context, namespace, name string, members []
 		if err != nil {
 			return err
 		}
-		changed := !found
 		if !found {
 			if _, err := tx.QueryRow(ctx, stmtInsertGroup, []any{namespace, name}, &id); err != nil {
 				return err
@@ -53,7 +52,6 @@ func (s *Store) SetGroup(ctx context.Context, namespace, name string, members []
 				if _, err := tx.Exec(ctx, stmtAddGroupMember, id, cid); err != nil {
 					return err
 				}
-				changed = true
 			}
 		}
 		for _, cid := range sortedIDs(have) {
@@ -61,12 +59,11 @@ func (s *Store) SetGroup(ctx context.Context, namespace, name string, members []
 				if _, err := tx.Exec(ctx, stmtDropGroupMember, id, cid); err != nil {
 					return err
 				}
-				changed = true
 			}
 		}
-		if !changed {
-			return nil
-		}
+		// Marked even when no member changed: a group deleted and created again under its name
+		// (its controller saw only the new one) starts with an empty status. A flush that
+		// computes the same status writes nothing.
 		_, err = tx.Exec(ctx, stmtMarkDirty, ownerGroup, id)
 		return err
 	})
@@ -110,28 +107,31 @@ func (s *Store) computeGroup(ctx context.Context, tx *sqlstore.Tx, c *computed) 
 	if err != nil || !found {
 		return err
 	}
-	var notReadyIDs []int64
-	last, lastReady := int64(-1), true
+	type member struct {
+		id   int64
+		name string
+	}
+	var notReady []member
+	last, lastReady := member{id: -1}, true
 	end := func() {
-		if last < 0 {
+		if last.id < 0 {
 			return
 		}
 		c.group.clusters++
 		if !lastReady {
 			c.group.nonReady++
-			if len(notReadyIDs) < MaxNonReadyClusters {
-				notReadyIDs = append(notReadyIDs, last)
-			}
+			notReady = append(notReady, last)
 		}
 	}
 	if err := tx.Query(ctx, stmtGroupCounts, []any{c.id}, func(scan func(dest ...any) error) error {
-		var cid, code, n int64
-		if err := scan(&cid, &code, &n); err != nil {
+		var m member
+		var code, n int64
+		if err := scan(&m.id, &m.name, &code, &n); err != nil {
 			return err
 		}
-		if cid != last {
+		if m.id != last.id {
 			end()
-			last, lastReady = cid, true
+			last, lastReady = m, true
 		}
 		if code >= 0 && int(code) < len(stateCodes) {
 			summary.Add(&c.summary, stateCodes[code], int(n))
@@ -144,22 +144,19 @@ func (s *Store) computeGroup(ctx context.Context, tx *sqlstore.Tx, c *computed) 
 		return err
 	}
 	end()
-	// The summary lists the first non-ready BundleDeployments of the first non-ready members, as
-	// Fleet adds up its clusters' summaries (named by bundle).
+	// As Fleet: the first non-ready members by name, and the summary lists their first
+	// non-ready BundleDeployments (named by bundle), as Fleet adds up its clusters' summaries.
+	sort.Slice(notReady, func(i, j int) bool { return notReady[i].name < notReady[j].name })
+	if len(notReady) > MaxNonReadyClusters {
+		notReady = notReady[:MaxNonReadyClusters]
+	}
 	var entries []v1alpha1.NonReadyResource
-	for _, id := range notReadyIDs {
-		cl, err := s.clusterIfAny(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if cl == nil {
-			continue
-		}
-		c.group.nonReadyClusters = append(c.group.nonReadyClusters, cl.name)
+	for _, m := range notReady {
+		c.group.nonReadyClusters = append(c.group.nonReadyClusters, m.name)
 		if len(entries) >= summary.MaxNonReadyResources {
 			continue
 		}
-		rows, err := queryRows(ctx, tx, stmtClusterNotReady, id, summary.MaxNonReadyResources-len(entries))
+		rows, err := queryRows(ctx, tx, stmtClusterNotReady, m.id, summary.MaxNonReadyResources-len(entries))
 		if err != nil {
 			return err
 		}
@@ -171,7 +168,6 @@ func (s *Store) computeGroup(ctx context.Context, tx *sqlstore.Tx, c *computed) 
 			entries = append(entries, e)
 		}
 	}
-	sort.Strings(c.group.nonReadyClusters)
 	c.summary.NonReadyResources, _ = summary.CapNonReady(entries)
 	return nil
 }

@@ -66,7 +66,8 @@ func stateCode(s v1alpha1.BundleState) int64 {
 
 // deploymentRow returns the id of a deployment (ID and options), inserting it if new. Options
 // that differ only in what the ID leaves out (diff, correctDrift) are distinct rows.
-func deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, id string, opts *v1alpha1.BundleDeploymentOptions) (int64, error) {
+// A new row's id may be one a rolled-back write used (SQLite reuses the highest): the cache forgets it.
+func (s *Store) deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, id string, opts *v1alpha1.BundleDeploymentOptions) (int64, error) {
 	var options []byte
 	if opts != nil {
 		var err error
@@ -80,15 +81,18 @@ func deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, id string, opts *v
 		return rowID, err
 	}
 	_, err := tx.QueryRow(ctx, stmtInsertDeployment, []any{sum[:], id, options}, &rowID)
+	s.cache.deployments.forget(rowID)
 	return rowID, err
 }
 
-// statusRow returns the id of a status body, inserting it if new.
-func statusRow(ctx context.Context, tx *sqlstore.WriteTx, b Body) (int64, error) {
+// statusRow returns the id of a status body, inserting it if new (the cache forgets a new id, as
+// deploymentRow's).
+func (s *Store) statusRow(ctx context.Context, tx *sqlstore.WriteTx, b Body) (int64, error) {
 	var id int64
 	if found, err := tx.QueryRow(ctx, stmtStatusByDigest, []any{b.Digest[:]}, &id); err != nil || found {
 		return id, err
 	}
 	_, err := tx.QueryRow(ctx, stmtInsertStatus, []any{b.Digest[:], b.JSON}, &id)
+	s.cache.statuses.forget(id)
 	return id, err
 }

@@ -144,9 +144,7 @@ var (
 	// A repo's counters are its Bundles' summed: O(bundles of the repo × states).
 	stmtRepoCounts = &sqlstore.Statement{Name: "pairs_repo_counts",
 		SQL: `SELECT c.state, SUM(c.n) FROM pair_bundles b JOIN pair_counts c ON c.kind = 0 AND c.owner = b.id
-			WHERE b.repo = ? GROUP BY c.state`}
-	stmtRepoBundleStatuses = &sqlstore.Statement{Name: "pairs_repo_bundle_statuses",
-		SQL: `SELECT s.body FROM pair_bundles b JOIN pair_bundle_status s ON s.bundle_id = b.id WHERE b.repo = ?`}
+			WHERE b.repo = ? AND b.repo <> 0 GROUP BY c.state`}
 	stmtGroupByName = &sqlstore.Statement{Name: "pairs_group_by_name",
 		SQL: `SELECT id FROM pair_groups WHERE namespace = ? AND name = ?`}
 	stmtInsertGroup = &sqlstore.Statement{Name: "pairs_insert_group",
@@ -164,7 +162,8 @@ var (
 		SQL: `DELETE FROM pair_group_members WHERE group_id = ? AND cluster_id = ?`}
 	// A group's members with their counters: O(members × states).
 	stmtGroupCounts = &sqlstore.Statement{Name: "pairs_group_counts",
-		SQL: `SELECT m.cluster_id, COALESCE(c.state, -1), COALESCE(c.n, 0) FROM pair_group_members m
+		SQL: `SELECT m.cluster_id, cl.name, COALESCE(c.state, -1), COALESCE(c.n, 0) FROM pair_group_members m
+			JOIN pair_clusters cl ON cl.id = m.cluster_id
 			LEFT JOIN pair_counts c ON c.kind = 1 AND c.owner = m.cluster_id WHERE m.group_id = ? ORDER BY m.cluster_id`}
 	stmtMarkGroupsDirty = &sqlstore.Statement{Name: "pairs_mark_groups_dirty",
 		SQL: `INSERT INTO pair_dirty (kind, owner, mark) SELECT 3, group_id, 1 FROM pair_group_members WHERE cluster_id = ?
@@ -224,16 +223,16 @@ var (
 
 	stmtAddCount = &sqlstore.Statement{Name: "pairs_add_count",
 		SQL: `INSERT INTO pair_counts (kind, owner, state, n) VALUES (?, ?, ?, ?)
-			ON CONFLICT (kind, owner, state) DO UPDATE SET n = n + excluded.n`}
+			ON CONFLICT (kind, owner, state) DO UPDATE SET n = pair_counts.n + excluded.n`}
 	stmtDropZeroCount = &sqlstore.Statement{Name: "pairs_drop_zero_count",
 		SQL: `DELETE FROM pair_counts WHERE kind = ? AND owner = ? AND state = ? AND n = 0`}
 	stmtCounts = &sqlstore.Statement{Name: "pairs_counts",
 		SQL: `SELECT state, n FROM pair_counts WHERE kind = ? AND owner = ?`}
 	stmtMarkDirty = &sqlstore.Statement{Name: "pairs_mark_dirty",
 		SQL: `INSERT INTO pair_dirty (kind, owner, mark) VALUES (?, ?, 1)
-			ON CONFLICT (kind, owner) DO UPDATE SET mark = mark + 1`}
+			ON CONFLICT (kind, owner) DO UPDATE SET mark = pair_dirty.mark + 1`}
 	stmtDirty = &sqlstore.Statement{Name: "pairs_dirty",
-		SQL: `SELECT kind, owner, mark FROM pair_dirty ORDER BY kind, owner LIMIT ?`}
+		SQL: `SELECT kind, owner, mark FROM pair_dirty WHERE (kind, owner) > (?, ?) ORDER BY kind, owner LIMIT ?`}
 	stmtClearDirty = &sqlstore.Statement{Name: "pairs_clear_dirty",
 		SQL: `DELETE FROM pair_dirty WHERE kind = ? AND owner = ? AND mark = ?`}
 	stmtBundleStatus = &sqlstore.Statement{Name: "pairs_bundle_status",
@@ -251,7 +250,7 @@ var (
 		SQL: `SELECT id FROM pair_clusters WHERE namespace = ? AND name = ?`}
 
 	statements = []*sqlstore.Statement{stmtGroupByName, stmtInsertGroup, stmtGroupByID, stmtDeleteGroup, stmtDeleteGroupMembers,
-		stmtGroupMembers, stmtAddGroupMember, stmtDropGroupMember, stmtGroupCounts, stmtMarkGroupsDirty, stmtRepoByName, stmtInsertRepo, stmtRepoByID, stmtRepoCounts, stmtRepoBundleStatuses,
+		stmtGroupMembers, stmtAddGroupMember, stmtDropGroupMember, stmtGroupCounts, stmtMarkGroupsDirty, stmtRepoByName, stmtInsertRepo, stmtRepoByID, stmtRepoCounts,
 		stmtMarkRepoDirty, stmtAddCount, stmtDropZeroCount, stmtCounts, stmtMarkDirty, stmtDirty, stmtClearDirty,
 		stmtBundleStatus, stmtPutBundleStatus, stmtDeleteBundleStatus, stmtBundleNotReady, stmtClusterNotReady, stmtClusterIDByName,
 		stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,

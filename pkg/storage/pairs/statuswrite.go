@@ -51,7 +51,7 @@ func (s *Store) UpdateStatus(ctx context.Context, clusterNS, name string, expect
 			return errors.NewConflict(resource, name, fmt.Errorf("the object has been modified; resourceVersion %d, not %d", r.rv, expectRV))
 		}
 		next := r
-		if next.status, err = statusRow(ctx, tx, body); err != nil {
+		if next.status, err = s.statusRow(ctx, tx, body); err != nil {
 			return err
 		}
 		next.locals = localsJSON
@@ -99,7 +99,7 @@ func (s *Store) appliedRow(ctx context.Context, tx *sqlstore.WriteTx, r row, app
 			return id, nil
 		}
 	}
-	return deploymentRow(ctx, tx, applied, nil)
+	return s.deploymentRow(ctx, tx, applied, nil)
 }
 
 // pairNamed finds the live pair of a cluster whose bundle has the name.

@@ -24,11 +24,13 @@ type Store struct {
 	cache *cache
 	// hub hands changes to watchers (Start runs its poller).
 	hub hub
+	// flushAfter is where the summary flusher goes on (its goroutine's alone).
+	flushAfter owner
 }
 
 // New returns the pair store of db, which must have been opened with Extension().
 func New(db *sqlstore.DB) *Store {
-	return &Store{db: db, now: time.Now, cache: newCache(4096)}
+	return &Store{db: db, now: time.Now, cache: newCache(4096), flushAfter: flushStart}
 }
 
 // Bundle is what the BundleDeployments of a Bundle copy of it.
@@ -180,14 +182,18 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 func (s *Store) Fail(ctx context.Context, b Bundle, reason, message string) error {
 	return s.db.Write(ctx, func(ctx context.Context, tx *sqlstore.WriteTx) error {
 		t := newTally()
-		bundleID, relabelled, err := s.bundleRow(ctx, tx, b)
+		// The Bundle's row is left as it is (its BundleDeployments show its labels and UID: a
+		// change there is the next good reconcile's, with their new revisions); only a Bundle
+		// without a row gets one.
+		var bundleID int64
+		found, err := tx.QueryRow(ctx, stmtBundleIDByName, []any{b.Namespace, b.Name}, &bundleID)
 		if err != nil {
 			return err
 		}
-		if relabelled {
-			// What the BundleDeployments show of the Bundle changed, but not their spec: leave
-			// them for the next good reconcile to rewrite.
-			s.cache.forgetBundle(bundleID)
+		if !found {
+			if bundleID, _, err = s.bundleRow(ctx, tx, b); err != nil {
+				return err
+			}
 		}
 		st, _, err := bundleStatus(ctx, &tx.Tx, bundleID)
 		if err != nil {
@@ -228,6 +234,8 @@ func (s *Store) Delete(ctx context.Context, namespace, name string) (int, error)
 		if _, err := tx.Exec(ctx, stmtDeleteBundleStatus, bundleID); err != nil {
 			return err
 		}
+		// Its pending targets leave its repo's summary even when it had no pairs.
+		t.touch(owner{ownerBundle, bundleID})
 		return t.save(ctx, tx)
 	})
 	return n, err
@@ -283,7 +291,7 @@ func (s *Store) desiredRow(ctx context.Context, tx *sqlstore.WriteTx, prev row, 
 		next = prev
 	}
 	if !d.Keep {
-		staged, err := deploymentRow(ctx, tx, d.DeploymentID, &d.Options)
+		staged, err := s.deploymentRow(ctx, tx, d.DeploymentID, &d.Options)
 		if err != nil {
 			return row{}, err
 		}
@@ -356,6 +364,7 @@ func (s *Store) bundleRow(ctx context.Context, tx *sqlstore.WriteTx, b Bundle) (
 	}
 	if !found {
 		_, err := tx.QueryRow(ctx, stmtInsertBundle, []any{b.Namespace, b.Name, string(b.UID), labels, extra, repo}, &id)
+		s.cache.forgetBundle(id) // an id a rolled-back write may have used
 		return id, false, err
 	}
 	if uid == string(b.UID) && string(oldLabels) == string(labels) && string(oldExtra) == string(extra) && oldRepo == repo {
@@ -364,8 +373,16 @@ func (s *Store) bundleRow(ctx context.Context, tx *sqlstore.WriteTx, b Bundle) (
 	if _, err := tx.Exec(ctx, stmtUpdateBundle, string(b.UID), labels, extra, repo, id); err != nil {
 		return 0, false, err
 	}
+	// What the summaries show may change though no pair does (a Bundle created again under the
+	// name, moved to another repo): mark the Bundle, its repo (through the Bundle) and the repo
+	// it left.
+	if _, err := tx.Exec(ctx, stmtMarkDirty, ownerBundle, id); err != nil {
+		return 0, false, err
+	}
+	if _, err := tx.Exec(ctx, stmtMarkRepoDirty, id); err != nil {
+		return 0, false, err
+	}
 	if oldRepo != repo && oldRepo != 0 {
-		// The Bundle left a repo: its summary loses the Bundle's counts.
 		if _, err := tx.Exec(ctx, stmtMarkDirty, ownerRepo, oldRepo); err != nil {
 			return 0, false, err
 		}
@@ -409,7 +426,14 @@ func clusterRow(ctx context.Context, tx *sqlstore.WriteTx, c Cluster) (int64, er
 		return id, err
 	}
 	if uid != string(c.UID) || ns != c.ClusterNS {
-		_, err = tx.Exec(ctx, stmtUpdateCluster, string(c.UID), c.ClusterNS, id)
+		if _, err = tx.Exec(ctx, stmtUpdateCluster, string(c.UID), c.ClusterNS, id); err != nil {
+			return 0, err
+		}
+		// A Cluster created again under the name: its summary and its groups' are written anew.
+		if _, err := tx.Exec(ctx, stmtMarkDirty, ownerCluster, id); err != nil {
+			return 0, err
+		}
+		_, err = tx.Exec(ctx, stmtMarkGroupsDirty, id)
 	}
 	return id, err
 }

@@ -2,7 +2,6 @@ package pairs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -47,12 +46,14 @@ func (s *Store) RunSummaries(ctx context.Context, w Writers) {
 			return
 		case <-t.C:
 		}
+		// One pass over the marks, batch after batch: marks set again meanwhile wait for the
+		// next tick, so a few hot summaries cannot starve the others.
 		for {
-			n, err := s.FlushSummaries(ctx, w)
+			_, wrapped, err := s.flush(ctx, w)
 			if err != nil && ctx.Err() == nil {
 				klog.ErrorS(err, "Writing summaries")
 			}
-			if err != nil || n < flushBatch {
+			if err != nil || wrapped {
 				break
 			}
 		}
@@ -71,13 +72,24 @@ type computed struct {
 }
 
 // FlushSummaries writes up to flushBatch changed summaries into their objects and clears their
-// marks (unless they changed again meanwhile). It returns how many it handled.
+// marks (unless they changed again meanwhile). It returns how many it handled. Successive calls
+// go round the marks in (kind, owner) order, from where the last one stopped.
 func (s *Store) FlushSummaries(ctx context.Context, w Writers) (int, error) {
+	n, _, err := s.flush(ctx, w)
+	return n, err
+}
+
+// flush is FlushSummaries; wrapped tells that it reached the last mark (the next call starts
+// over).
+func (s *Store) flush(ctx context.Context, w Writers) (int, bool, error) {
 	var todo []computed
+	var last owner
+	wrapped := false
 	err := s.db.Read(ctx, func(ctx context.Context, tx *sqlstore.Tx) error {
 		todo = todo[:0]
 		var marks []computed
-		if err := tx.Query(ctx, stmtDirty, []any{flushBatch}, func(scan func(dest ...any) error) error {
+		after := s.flushAfter
+		if err := tx.Query(ctx, stmtDirty, []any{after.kind, after.id, flushBatch}, func(scan func(dest ...any) error) error {
 			var c computed
 			err := scan(&c.kind, &c.id, &c.mark)
 			marks = append(marks, c)
@@ -85,16 +97,31 @@ func (s *Store) FlushSummaries(ctx context.Context, w Writers) (int, error) {
 		}); err != nil {
 			return err
 		}
+		wrapped = len(marks) < flushBatch
+		if len(marks) > 0 {
+			last = marks[len(marks)-1].owner
+		}
 		for _, c := range marks {
 			if err := s.compute(ctx, tx, &c); err != nil {
-				return err
+				if ctx.Err() != nil {
+					return err
+				}
+				// One summary that cannot be computed (a damaged row) keeps its mark and is
+				// retried; it does not hold up the others.
+				klog.ErrorS(err, "Computing a summary", "kind", c.kind, "owner", c.id)
+				continue
 			}
 			todo = append(todo, c)
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, false, err
+	}
+	if wrapped {
+		s.flushAfter = flushStart
+	} else {
+		s.flushAfter = last
 	}
 	now := s.now()
 	var done []computed
@@ -130,11 +157,14 @@ func (s *Store) FlushSummaries(ctx context.Context, w Writers) (int, error) {
 			}
 			return nil
 		}); err != nil {
-			return len(done), err
+			return len(done), wrapped, err
 		}
 	}
-	return len(todo), firstErr
+	return len(todo), wrapped, firstErr
 }
+
+// flushStart is before every mark.
+var flushStart = owner{-1, -1}
 
 // compute reads a summary: its counters, its first non-ready pairs and, for a Bundle, what the
 // controller computed. O(1) in the number of pairs.
@@ -204,7 +234,8 @@ func (s *Store) computeRepo(ctx context.Context, tx *sqlstore.Tx, c *computed) e
 	if err != nil || !found {
 		return err
 	}
-	if err := tx.Query(ctx, stmtRepoCounts, []any{c.id}, func(scan func(dest ...any) error) error {
+	// Fleet's repo summary counts BundleDeployments only: a Bundle's pending targets are not in it.
+	return tx.Query(ctx, stmtRepoCounts, []any{c.id}, func(scan func(dest ...any) error) error {
 		var code, n int64
 		if err := scan(&code, &n); err != nil {
 			return err
@@ -212,20 +243,6 @@ func (s *Store) computeRepo(ctx context.Context, tx *sqlstore.Tx, c *computed) e
 		if code >= 0 && int(code) < len(stateCodes) {
 			summary.Add(&c.summary, stateCodes[code], int(n))
 		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	return tx.Query(ctx, stmtRepoBundleStatuses, []any{c.id}, func(scan func(dest ...any) error) error {
-		var body []byte
-		if err := scan(&body); err != nil {
-			return err
-		}
-		var st BundleStatus
-		if err := json.Unmarshal(body, &st); err != nil {
-			return fmt.Errorf("repo %s/%s: a bundle status: %w", c.namespace, c.name, err)
-		}
-		summary.Add(&c.summary, v1alpha1.Pending, st.Pending)
 		return nil
 	})
 }
