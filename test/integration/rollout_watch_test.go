@@ -7,6 +7,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -26,6 +27,7 @@ type rollout struct {
 	last string
 	// The cluster namespaces seen staged on, promoted to and reporting the new deploymentID.
 	staged, promoted, applied map[string]bool
+	checked                   int
 }
 
 // waitPromoted waits until every BundleDeployment is staged on one new deploymentID and n of
@@ -85,7 +87,13 @@ func (r *rollout) check(evs []watch.Event) {
 	if r.staged == nil {
 		r.staged, r.promoted, r.applied = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
-	for _, ev := range evs {
+	for i, ev := range evs {
+		if ev.Type == watch.Error {
+			if i == len(evs)-1 && streamEnded(ev.Object) {
+				break
+			}
+			r.t.Fatalf("during the rollout, the watch from %s failed: %+v", r.last, ev.Object)
+		}
 		bd := eventBD(r.t, ev)
 		if ev.Type != watch.Modified || bd.Name != "app" {
 			r.t.Fatalf("during the rollout: %s %s/%s", ev.Type, bd.Namespace, bd.Name)
@@ -104,7 +112,24 @@ func (r *rollout) check(evs []watch.Event) {
 			}
 		}
 		r.last = bd.ResourceVersion
+		r.checked++
 	}
+	r.t.Logf("%d changes of the rollout seen so far, none going back", r.checked)
+}
+
+// streamEnded tells whether an ERROR event is client-go's report that the stream ended under it
+// (the server was killed, or the test stopped the watch), not one the server sent.
+func streamEnded(obj runtime.Object) bool {
+	st, ok := obj.(*metav1.Status)
+	if !ok || st.Details == nil {
+		return false
+	}
+	for _, c := range st.Details.Causes {
+		if c.Type == "ClientWatchDecoding" {
+			return true
+		}
+	}
+	return false
 }
 
 // recorded is a watch whose events are kept as they come.

@@ -60,10 +60,14 @@ func (m *scaleModel) relabel(ctx context.Context, t *testing.T, fleet fleetv1.Fl
 		if bd.Namespace != ns {
 			t.Fatalf("relabelling %s: %s of %s/%s (another cluster's)", clusterName(i), ev.Type, bd.Namespace, bd.Name)
 		}
-		if ev.Type == watch.Deleted {
+		switch {
+		case ev.Type == watch.Deleted && current[bd.Name] != nil && !want[bd.Name]:
 			delete(current, bd.Name)
-		} else {
+		case ev.Type == watch.Added && current[bd.Name] == nil && want[bd.Name],
+			ev.Type == watch.Modified && current[bd.Name] != nil:
 			current[bd.Name] = bd
+		default:
+			t.Fatalf("relabelling %s: %s of %s (had it: %t, wants it: %t)", clusterName(i), ev.Type, bd.Name, current[bd.Name] != nil, want[bd.Name])
 		}
 	}, settled)
 	t.Logf("relabelling %s to env=%s: %d events, all in its namespace; it has %v", clusterName(i), env, n, sortedKeys(want))

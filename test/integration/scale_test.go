@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +111,21 @@ func TestPairsAtScale(t *testing.T) {
 	}
 	m.waitSummaries(ctx, t, fleet, v1alpha1.Ready)
 	step("summaries Ready again")
+	t.Logf("fleet-apiserver peak RSS: %s", peakRSS(s.PID()))
+}
+
+// peakRSS is a process's peak resident set size (VmHWM), as /proc says it.
+func peakRSS(pid int) string {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }
 
 // unchangedReportWritesNothing: an agent that reports the status a BundleDeployment has causes no
