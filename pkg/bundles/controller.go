@@ -28,8 +28,9 @@ import (
 const ControllerName = "bundle"
 
 // manifestIDAnnotation holds, on the cached copy of a Bundle only, the manifest ID of the resources
-// the cache drops.
-const manifestIDAnnotation = "fleet.cattle.io/cached-manifest-id"
+// the cache drops. The API refuses the key (it has a space), so a stored Bundle cannot carry it:
+// a copy that has it went through the transform already.
+const manifestIDAnnotation = "fleet.cattle.io/cached manifest-id"
 
 // ReasonInvalidTargets: a Bundle's targets or rollout cannot be evaluated (an invalid selector).
 const ReasonInvalidTargets = "InvalidTargets"
@@ -97,24 +98,33 @@ func NewController(opts Options) (*controller.Controller, error) {
 // InformerOptions keep the Bundle cache small: each cached Bundle drops its resources (keeping
 // their manifest ID in an annotation of the cached copy) and its managed fields.
 func InformerOptions() []externalversions.SharedInformerOption {
-	return []externalversions.SharedInformerOption{externalversions.WithTransform(func(obj any) (any, error) {
-		switch o := obj.(type) {
-		case *v1alpha1.Bundle:
-			id, err := manifest.ID(o.Spec.Resources)
-			if err != nil {
-				return nil, err
-			}
-			o.Spec.Resources = nil
-			o.ManagedFields = nil
-			if o.Annotations == nil {
-				o.Annotations = map[string]string{}
-			}
-			o.Annotations[manifestIDAnnotation] = id
-		case metav1.Object:
-			o.SetManagedFields(nil)
+	return []externalversions.SharedInformerOption{externalversions.WithTransform(cacheTransform)}
+}
+
+// cacheTransform is the Bundle cache's transform. It is idempotent, as client-go asks: an informer
+// that starts with WatchList transforms each object of the initial state twice (its temporary
+// store, then the DeltaFIFO's Replace), and a second pass over a Bundle whose resources are gone
+// must keep their manifest ID rather than take that of no resources.
+func cacheTransform(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *v1alpha1.Bundle:
+		if _, done := o.Annotations[manifestIDAnnotation]; done {
+			return obj, nil
 		}
-		return obj, nil
-	})}
+		id, err := manifest.ID(o.Spec.Resources)
+		if err != nil {
+			return nil, err
+		}
+		o.Spec.Resources = nil
+		o.ManagedFields = nil
+		if o.Annotations == nil {
+			o.Annotations = map[string]string{}
+		}
+		o.Annotations[manifestIDAnnotation] = id
+	case metav1.Object:
+		o.SetManagedFields(nil)
+	}
+	return obj, nil
 }
 
 // Reconcile implements controller.Reconciler.

@@ -157,6 +157,19 @@ func (s *Server) Stop() {
 	}
 }
 
+// Kill kills the process with SIGKILL, as a crash would (no shutdown, no final flush), and waits
+// until it is gone; Start starts it again on the same data directory.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+}
+
 // PID returns the process id of the running server (0 when not started), for benchmarks that read
 // its CPU time and memory from /proc.
 func (s *Server) PID() int {

@@ -111,6 +111,9 @@ func (s *Store) poll(ctx context.Context) error {
 	}
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
+	for i := range events {
+		events[i].from = from
+	}
 	for _, ev := range events {
 		for w := range s.hub.byNS[ev.obj.Namespace] {
 			w.push(ev)
@@ -129,6 +132,9 @@ type change struct {
 	createdRV int64
 	deleted   bool
 	obj       *v1alpha1.BundleDeployment
+	// from is the revision after which the poll that read it looked: a watcher of that poll knew
+	// every pair as of from, so a pair created after it is new to the watcher.
+	from int64
 }
 
 func (s *Store) changes(ctx context.Context, tx *sqlstore.Tx, rows []row) ([]change, error) {
@@ -208,14 +214,15 @@ func (s *Store) Watch(ctx context.Context, o WatchOptions) (watch.Interface, err
 		if err != nil {
 			return err
 		}
-		base := start
+		// Each pair changed since start comes once, in its latest state: one created after start
+		// is new to the client (ADDED, or nothing if it is gone again), whatever came before it.
+		replayed = start
 		for _, ev := range evs {
-			if e, ok := w.event(ev, base); ok {
+			if e, ok := w.event(ev, start); ok {
 				first = append(first, e)
 			}
-			base = ev.rv
+			replayed = ev.rv
 		}
-		replayed = base
 		return nil
 	})
 	if err != nil {
@@ -347,9 +354,9 @@ func (w *watcher) push(c change) {
 	}
 }
 
-// event turns a change into the event this watcher sends, if any. seen is the revision of the last
-// change the watcher has processed: a pair created after it was never sent, so its deletion is
-// not sent either and its first change is ADDED.
+// event turns a change into the event this watcher sends, if any. seen is the revision as of which
+// the watcher's client knows every pair: a pair created after it was never sent, so its deletion
+// is not sent either and its first change is ADDED.
 func (w *watcher) event(c change, seen int64) (watch.Event, bool) {
 	if (w.opts.Name != "" && c.obj.Name != w.opts.Name) || !w.sel.Matches(labels.Set(c.obj.Labels)) {
 		return watch.Event{}, false
@@ -412,7 +419,7 @@ func (w *watcher) run(ctx context.Context, first []watch.Event, unregister func(
 				if c.rv <= last {
 					continue
 				}
-				e, ok := w.event(c, last)
+				e, ok := w.event(c, max(c.from, w.since))
 				last = c.rv
 				if ok && !send(e) {
 					return

@@ -144,3 +144,33 @@ func TestWatchTooOld(t *testing.T) {
 		t.Error("a watch from before the compacted revision started")
 	}
 }
+
+// TestWatchResumedAddsWhatWasCreatedSince: a watch resumed at a revision sends each pair changed
+// since once, in its latest state and revision order. One created since is ADDED, even when
+// other pairs' changes come before its latest one, and one created and deleted since is not sent.
+func TestWatchResumedAddsWhatWasCreatedSince(t *testing.T) {
+	s := startStore(t)
+	ctx := context.Background()
+	c1, c2, c3 := cluster("c1"), cluster("c2"), cluster("c3")
+	mustApply(t, s, app, desired(c1, "s-1:a", true))
+	before, err := s.Get(ctx, c1.ClusterNS, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, app, desired(c1, "s-1:a", true), desired(c2, "s-1:a", true), desired(c3, "s-1:a", true))
+	for _, ns := range []string{c1.ClusterNS, c2.ClusterNS} {
+		if _, _, err := s.UpdateStatus(ctx, ns, "app", 0, readyStatusFor("s-1:a", time.Now(), "1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustApply(t, s, app, desired(c1, "s-1:a", true), desired(c2, "s-1:a", true))
+
+	w, err := s.Watch(ctx, WatchOptions{ResourceVersion: before.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	expect(t, w, watch.Modified, c1.ClusterNS)
+	expect(t, w, watch.Added, c2.ClusterNS)
+	quiet(t, w)
+}
