@@ -29,8 +29,8 @@
 //     and index from SQLite's dbstat virtual table.
 //
 // With -profile FILE it takes a CPU profile of -profile-seconds from the server's
-// /debug/pprof/profile, starting when -profile-phase (serve or agents) starts, and prints the top
-// functions. The last line printed is a row of the markdown table in docs/benchmarks.md (-header
+// /debug/pprof/profile, starting when -profile-phase (serve, agents, or both one after the other)
+// starts, and prints the top functions. The last line printed is a row of the markdown table in docs/benchmarks.md (-header
 // prints the header). The server's log is in the data directory (-keep keeps it).
 package main
 
@@ -67,7 +67,8 @@ func main() {
 	flag.IntVar(&o.maxNew, "max-new", 0, "the Bundles' rolloutStrategy.maxNew (0: unset, the server's default of 50 per reconcile)")
 	flag.Int64Var(&o.pageSize, "page-size", 500, "page size of the list that counts every BundleDeployment")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the server to this file")
-	flag.StringVar(&o.profilePhase, "profile-phase", "serve", "when the profile starts: serve (Bundles created) or agents (first status write)")
+	flag.StringVar(&o.profilePhase, "profile-phase", "serve", "when the profile starts: serve (Bundles created), agents (first status write), "+
+		"or both (FILE-serve and FILE-agents, the second once the first is done)")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 30, "length of the CPU profile")
 	flag.StringVar(&o.serverBinary, "server-binary", "", "fleet-apiserver binary (default: go build ./cmd/fleet-apiserver)")
 	flag.DurationVar(&o.quiet, "quiet", time.Second, "how long no Bundle or Cluster may change for the server to count as idle")
@@ -76,8 +77,8 @@ func main() {
 	flag.BoolVar(&o.header, "header", false, "print the header of the result table before the row")
 	flag.StringVar(&o.driverProfile, "driver-profile", "", "write a CPU profile of this driver (the client side) to this file")
 	flag.Parse()
-	if o.profilePhase != "serve" && o.profilePhase != "agents" {
-		fmt.Fprintln(os.Stderr, "-profile-phase: want serve or agents")
+	if o.profilePhase != "serve" && o.profilePhase != "agents" && o.profilePhase != "both" {
+		fmt.Fprintln(os.Stderr, "-profile-phase: want serve, agents or both")
 		os.Exit(2)
 	}
 	if o.driverProfile != "" {
@@ -168,14 +169,14 @@ func (r *result) print(o options) {
 	if o.header {
 		fmt.Println("| Bundles × clusters | Pairs | All BDs served (from Bundle creation) | Paged list of all BDs | " +
 			"All Bundles Ready (from the first agent write) | Agent writes | Idle after the last write | Server peak RSS | " +
-			"Server CPU: serve / agents / all | Stored per pair: file / pair store / pairs table |")
-		fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+			"Server CPU: serve / agents / all | Server CPU per status write | Stored per pair: file / pair store / pairs table |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	agentSpan := r.agents.last.Sub(r.agents.first)
-	fmt.Printf("| %d × %d | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.0f / %.0f / %.0f B |\n",
+	fmt.Printf("| %d × %d | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.2f ms | %.0f / %.0f / %.0f B |\n",
 		o.bundles, o.clusters, r.pairs, secs(r.served), secs(r.listed), secs(r.bundlesReady),
 		secs(agentSpan), p/agentSpan.Seconds(), o.writers, secs(r.idleAfter), mib(r.peakRSS),
-		secs(r.serveCPU), secs(r.agentCPU), secs(r.allCPU),
+		secs(r.serveCPU), secs(r.agentCPU), secs(r.allCPU), float64(r.agentCPU.Microseconds())/1000/p,
 		float64(r.storage.fileBytes)/p, float64(r.storage.storeBytes)/p, float64(r.storage.pairsBytes)/p)
 }
 

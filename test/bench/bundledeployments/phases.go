@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,15 +82,8 @@ func measure(ctx context.Context, o options, srv *server) (*result, error) {
 	}
 
 	// Bundles, until every BundleDeployment is on the watch.
-	var profiling sync.WaitGroup
-	var profileErr error
-	startProfile := func(phase string) {
-		if o.profile == "" || o.profilePhase != phase {
-			return
-		}
-		profiling.Add(1)
-		go func() { defer profiling.Done(); profileErr = fetchProfile(ctx, cs, o.profileSeconds, o.profile) }()
-	}
+	prof := &profiler{o: o, cs: cs}
+	startProfile := func(phase string) { prof.start(ctx, phase) }
 	before := proc()
 	start = time.Now()
 	startProfile("serve")
@@ -136,12 +131,8 @@ func measure(ctx context.Context, o options, srv *server) (*result, error) {
 	res.agentCPU = idle.CPU - before.CPU
 	res.quietCPU = idle.CPU - samples.cpuAt(time.Now().Add(-o.quiet))
 
-	profiling.Wait()
-	if profileErr != nil {
-		return nil, profileErr
-	}
-	if o.profile != "" {
-		printProfileTop(o.profile, 25)
+	if err := prof.wait(); err != nil {
+		return nil, err
 	}
 	final := proc()
 	res.allCPU, res.peakRSS = final.CPU, final.Peak
@@ -189,4 +180,52 @@ func (s *procSamples) cpuAt(at time.Time) time.Duration {
 		cpu = s.cpu[i]
 	}
 	return cpu
+}
+
+// profiler takes the CPU profiles -profile asks for, one at a time (the server takes one at a
+// time): with -profile-phase both, the agents' profile starts when the serving one ends.
+type profiler struct {
+	o       options
+	cs      clientset.Interface
+	running sync.Mutex
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	err     error
+	files   []string
+}
+
+func (p *profiler) start(ctx context.Context, phase string) {
+	if p.o.profile == "" || (p.o.profilePhase != phase && p.o.profilePhase != "both") {
+		return
+	}
+	file := p.o.profile
+	if p.o.profilePhase == "both" {
+		ext := filepath.Ext(file)
+		file = strings.TrimSuffix(file, ext) + "-" + phase + ext
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.running.Lock()
+		defer p.running.Unlock()
+		err := fetchProfile(ctx, p.cs, p.o.profileSeconds, file)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil && p.err == nil {
+			p.err = err
+		}
+		p.files = append(p.files, file)
+	}()
+}
+
+// wait waits for the profiles and prints their top functions.
+func (p *profiler) wait() error {
+	p.wg.Wait()
+	if p.err != nil {
+		return p.err
+	}
+	for _, f := range p.files {
+		printProfileTop(f, 25)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -141,9 +142,26 @@ func report(ctx context.Context, cs clientset.Interface, refs map[pairKey]pairRe
 		}
 		return keys[i].name < keys[j].name
 	})
-	var conflicts atomic.Int64
+	var conflicts, done atomic.Int64
 	st := agentStats{first: time.Now(), writes: len(keys)}
+	stopProgress := make(chan struct{})
+	defer close(stopProgress)
+	go func() {
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopProgress:
+				return
+			case <-tick.C:
+				n := done.Load()
+				fmt.Fprintf(os.Stderr, "agents: %d/%d status writes after %s (%.0f/s)\n", n, len(keys),
+					secs(time.Since(st.first)), float64(n)/time.Since(st.first).Seconds())
+			}
+		}
+	}()
 	err := parallel(ctx, len(keys), writers, func(ctx context.Context, i int) error {
+		defer done.Add(1)
 		k := keys[i]
 		ref := refs[k]
 		client := cs.FleetV1alpha1().BundleDeployments(k.namespace)
