@@ -15,8 +15,11 @@
 //  2. creates C Clusters in the workspace namespace fleet-bench (labelled
 //     bench.fleet.cattle.io/target=yes), then waits until no Cluster changed for 1 s;
 //  3. creates B Bundles, each with two small ConfigMaps and one target selecting that label, and
-//     times until the watch has delivered all B×C BundleDeployments ("served"); then pages
-//     through `bundledeployments -A` (500 a page) and checks the count;
+//     times until the watch (metadata only) has delivered all B×C BundleDeployments ("served");
+//     should the server end that watch with 410 Gone, until every Bundle's summary counts a
+//     BundleDeployment on every cluster (desiredReady − pending; the counters are committed with
+//     the pairs). Then it stops that watch, pages through `bundledeployments -A` (500 a page),
+//     and checks the count;
 //  4. acts as every cluster's agent: one `bundledeployments/status` update per pair (applied =
 //     spec.deploymentID, ready, not modified, with the conditions and resources an agent
 //     reports), -writers at a time, cluster by cluster;
@@ -39,6 +42,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"syscall"
@@ -100,7 +104,9 @@ func main() {
 }
 
 func run(o options) error {
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM) // the server is stopped on ^C too
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	bin := o.serverBinary
 	if bin == "" {
@@ -143,6 +149,7 @@ type result struct {
 	pairs                      int
 	clustersCreated            time.Duration
 	served                     time.Duration // first Bundle create → last BundleDeployment on the watch
+	servedBy                   string        // what said so
 	listed                     time.Duration // the paged list of every BundleDeployment
 	pages                      int
 	agents                     agentStats
@@ -157,8 +164,8 @@ type result struct {
 
 func (r *result) print(o options) {
 	p := float64(r.pairs)
-	fmt.Printf("clusters created in %s; BundleDeployments served %s after the first Bundle create; paged list of all: %s (%d pages)\n",
-		secs(r.clustersCreated), secs(r.served), secs(r.listed), r.pages)
+	fmt.Printf("clusters created in %s; BundleDeployments served %s after the first Bundle create (by %s); paged list of all: %s (%d pages)\n",
+		secs(r.clustersCreated), secs(r.served), r.servedBy, secs(r.listed), r.pages)
 	fmt.Printf("agents: %d writes in %s (%.0f/s, %d conflicts retried); every Bundle Ready %s after the first write, every Cluster %s; "+
 		"idle %s after the last write (server CPU in the quiet %s: %s)\n",
 		r.agents.writes, secs(r.agents.last.Sub(r.agents.first)), p/r.agents.last.Sub(r.agents.first).Seconds(), r.agents.conflicts,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -43,6 +44,10 @@ type tracker struct {
 	pairs      map[pairKey]struct{}
 	namespaces map[string]string // interned
 	served     time.Time         // when the last missing BundleDeployment arrived
+	watchLost  bool              // the BundleDeployment watch ended (410 Gone)
+
+	bundleServed  map[string]bool // Bundles whose summary counts a BundleDeployment on every cluster
+	bundlesServed time.Time       // when every Bundle's did
 
 	bundleReady, clusterReady map[string]bool
 	bundlesReadyAt            time.Time // when every Bundle was Ready
@@ -54,7 +59,7 @@ type tracker struct {
 
 func newTracker(bundles, clusters int) *tracker {
 	return &tracker{bundles: bundles, clusters: clusters, pairs: make(map[pairKey]struct{}, bundles*clusters),
-		namespaces: map[string]string{}, bundleReady: map[string]bool{}, clusterReady: map[string]bool{},
+		namespaces: map[string]string{}, bundleReady: map[string]bool{}, clusterReady: map[string]bool{}, bundleServed: map[string]bool{},
 		changed: make(chan struct{}, 1)}
 }
 
@@ -68,12 +73,17 @@ func (t *tracker) notify() {
 // bundleDeployment records a BundleDeployment event of a metadata-only watch (the driver decodes
 // less than it would of whole objects, so that it takes less CPU from the server it measures).
 func (t *tracker) bundleDeployment(ev watch.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ev.Type == watch.Error {
+		t.watchLost = true
+		t.notify()
+		return
+	}
 	bd, ok := ev.Object.(*metav1.PartialObjectMetadata)
 	if !ok {
 		return
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	ns, ok := t.namespaces[bd.Namespace]
 	if !ok {
 		ns = bd.Namespace
@@ -95,13 +105,22 @@ func (t *tracker) bundleDeployment(ev watch.Event) {
 	}
 }
 
-// bundle records a Bundle event: Ready when every target has a ready BundleDeployment.
+// bundle records a Bundle event: served when its summary counts a BundleDeployment on every
+// cluster (desiredReady less pending), Ready when every one is ready.
 func (t *tracker) bundle(ev watch.Event) {
 	b, ok := ev.Object.(*v1alpha1.Bundle)
 	if !ok {
 		return
 	}
 	s := b.Status.Summary
+	t.mu.Lock()
+	if s.DesiredReady-s.Pending == t.clusters {
+		t.bundleServed[b.Name] = true
+		if len(t.bundleServed) == t.bundles && t.bundlesServed.IsZero() {
+			t.bundlesServed = time.Now()
+		}
+	}
+	t.mu.Unlock()
 	c := conditions.Find(b.Status.Conditions, v1alpha1.ConditionReady)
 	ready := s.DesiredReady == t.clusters && s.Ready == t.clusters && c != nil && c.Status == "True"
 	t.objectChanged(t.bundleReady, b.Name, ready, t.bundles, &t.bundlesReadyAt)
@@ -136,6 +155,8 @@ func (t *tracker) objectChanged(ready map[string]bool, name string, isReady bool
 // snapshot is the tracker's state at one moment.
 type snapshot struct {
 	pairs                                   int
+	watchLost                               bool
+	bundlesServed                           time.Time
 	served, bundlesReadyAt, clustersReadyAt time.Time
 	bundlesReady, clustersReady             int
 	lastChange                              time.Time
@@ -145,7 +166,7 @@ type snapshot struct {
 func (t *tracker) snapshot() snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return snapshot{pairs: len(t.pairs), served: t.served, bundlesReadyAt: t.bundlesReadyAt, clustersReadyAt: t.clustersReadyAt,
+	return snapshot{pairs: len(t.pairs), watchLost: t.watchLost, bundlesServed: t.bundlesServed, served: t.served, bundlesReadyAt: t.bundlesReadyAt, clustersReadyAt: t.clustersReadyAt,
 		bundlesReady: len(t.bundleReady), clustersReady: len(t.clusterReady), lastChange: t.lastChange, changes: t.changes}
 }
 
@@ -194,8 +215,7 @@ func watchFrom(ctx context.Context, rv string, watchFn cache.WatchFuncWithContex
 					return
 				}
 				if ev.Type == watch.Error {
-					fmt.Printf("watch error: %v\n", ev.Object)
-					continue
+					fmt.Fprintf(os.Stderr, "watch error: %v\n", ev.Object)
 				}
 				handle(ev)
 			}
