@@ -29,7 +29,10 @@
 //     last status write's answer to the last Bundle or Cluster event before that quiet second;
 //  6. reads the server's peak RSS (VmHWM) and CPU time (utime+stime) from /proc, stops it, and
 //     measures the database: file size after a TRUNCATE checkpoint, and the bytes of every table
-//     and index from SQLite's dbstat virtual table.
+//     and index from SQLite's dbstat virtual table; once as the run left it (with the history of
+//     every Bundle and Cluster status write since the server's last periodic compaction), once
+//     after compacting that history (sqlstore's Compact at the latest revision, as the server does
+//     every 5 minutes) and a VACUUM.
 //
 // With -profile FILE it takes a CPU profile of -profile-seconds from the server's
 // /debug/pprof/profile, starting when -profile-phase (serve, agents, or both one after the other)
@@ -135,11 +138,10 @@ func run(o options) error {
 		return err
 	}
 	srv.stop()
-	st, err := measureStorage(context.Background(), filepath.Join(dir, "fleet.db"))
+	res.storage, res.compacted, err = measureStorage(context.Background(), filepath.Join(dir, "fleet.db"))
 	if err != nil {
 		return err
 	}
-	res.storage = st
 	res.print(o)
 	return nil
 }
@@ -159,7 +161,7 @@ type result struct {
 	serveCPU, agentCPU, allCPU time.Duration
 	peakRSS                    int64
 	driverCPU                  time.Duration
-	storage                    *storageStats
+	storage, compacted         *storageStats
 }
 
 func (r *result) print(o options) {
@@ -172,19 +174,20 @@ func (r *result) print(o options) {
 		secs(r.bundlesReady), secs(r.clustersRdy), secs(r.idleAfter), o.quiet, secs(r.quietCPU))
 	fmt.Printf("server: peak RSS %s, CPU %s serving, %s for the agents, %s in all; driver CPU %s\n",
 		mib(r.peakRSS), secs(r.serveCPU), secs(r.agentCPU), secs(r.allCPU), secs(r.driverCPU))
-	r.storage.print(r.pairs)
+	r.storage.print("as the run left it", r.pairs)
+	r.compacted.print("with its history compacted", r.pairs)
 	if o.header {
 		fmt.Println("| Bundles × clusters | Pairs | All BDs served (from Bundle creation) | Paged list of all BDs | " +
 			"All Bundles Ready (from the first agent write) | Agent writes | Idle after the last write | Server peak RSS | " +
-			"Server CPU: serve / agents / all | Server CPU per status write | Stored per pair: file / pair store / pairs table |")
+			"Server CPU: serve / agents / all | Server CPU per status write | Stored per pair: file as left / file compacted / pair store / pairs table |")
 		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	agentSpan := r.agents.last.Sub(r.agents.first)
-	fmt.Printf("| %d × %d | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.2f ms | %.0f / %.0f / %.0f B |\n",
+	fmt.Printf("| %d × %d | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.2f ms | %.0f / %.0f / %.0f / %.0f B |\n",
 		o.bundles, o.clusters, r.pairs, secs(r.served), secs(r.listed), secs(r.bundlesReady),
 		secs(agentSpan), p/agentSpan.Seconds(), o.writers, secs(r.idleAfter), mib(r.peakRSS),
 		secs(r.serveCPU), secs(r.agentCPU), secs(r.allCPU), float64(r.agentCPU.Microseconds())/1000/p,
-		float64(r.storage.fileBytes)/p, float64(r.storage.storeBytes)/p, float64(r.storage.pairsBytes)/p)
+		float64(r.storage.fileBytes)/p, float64(r.compacted.fileBytes)/p, float64(r.compacted.storeBytes)/p, float64(r.compacted.pairsBytes)/p)
 }
 
 func driverCPU() time.Duration {

@@ -15,6 +15,8 @@ import (
 	_ "modernc.org/sqlite" // the server's SQLite engine, to read the stopped server's file
 
 	clientset "github.com/fleetapi/fleet/pkg/generated/clientset/versioned"
+	"github.com/fleetapi/fleet/pkg/storage/pairs"
+	"github.com/fleetapi/fleet/pkg/storage/sqlstore"
 )
 
 // storageStats is what the database file holds once the server stopped.
@@ -27,9 +29,46 @@ type storageStats struct {
 	storeBytes int64 // every table of the pair store (pair_*, pairs) and their indexes
 }
 
-// measureStorage checkpoints the stopped server's database and measures it with the dbstat
-// virtual table: the bytes of the pages (pgsize) of every table and index.
-func measureStorage(ctx context.Context, path string) (*storageStats, error) {
+// measureStorage measures the stopped server's database twice: as the run left it (its history
+// since the last periodic compaction, up to two intervals of 5 minutes, included), and after
+// compacting that history (sqlstore's own Compact, at the latest revision: what the server's
+// compaction leaves once the run is older than two intervals) and a VACUUM.
+func measureStorage(ctx context.Context, path string) (asLeft, compacted *storageStats, err error) {
+	if asLeft, err = dbStats(ctx, path); err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Config{Path: path, Extensions: []sqlstore.Extension{pairs.Extension()}})
+	if err != nil {
+		return nil, nil, err
+	}
+	rv, err := db.CurrentResourceVersion(ctx)
+	if err == nil {
+		err = db.Compact(ctx, int64(rv))
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("compact: %w", err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = raw.ExecContext(ctx, `VACUUM`)
+	if cerr := raw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("vacuum: %w", err)
+	}
+	compacted, err = dbStats(ctx, path)
+	return asLeft, compacted, err
+}
+
+// dbStats checkpoints a database nobody else has open and measures it with the dbstat virtual
+// table: the bytes of the pages (pgsize) of every table and index.
+func dbStats(ctx context.Context, path string) (*storageStats, error) {
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		return nil, err
@@ -94,13 +133,13 @@ func measureStorage(ctx context.Context, path string) (*storageStats, error) {
 }
 
 // print lists the tables and indexes by size.
-func (st *storageStats) print(pairs int) {
+func (st *storageStats) print(what string, pairs int) {
 	names := make([]string, 0, len(st.objects))
 	for n := range st.objects {
 		names = append(names, n)
 	}
 	sort.Slice(names, func(i, j int) bool { return st.objects[names[i]] > st.objects[names[j]] })
-	fmt.Printf("database file %s (%s free pages), by table and index (dbstat):\n", mib(st.fileBytes), mib(st.freeBytes))
+	fmt.Printf("database file %s %s (%s free pages), by table and index (dbstat):\n", what, mib(st.fileBytes), mib(st.freeBytes))
 	for _, n := range names {
 		table := ""
 		if t := st.tableOf[n]; t != n && t != "" {
