@@ -48,34 +48,11 @@ type procStat struct {
 
 func readProc(tb testing.TB, pid int) procStat {
 	tb.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	ps, err := framework.ReadProc(pid)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// Fields after the command name (which is in parentheses and may hold spaces).
-	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	const ticks = 100 // USER_HZ on Linux
-	ps := procStat{cpu: time.Duration(utime+stime) * time.Second / ticks}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmRSS:":
-			ps.rss = kb << 10
-		case "VmHWM:":
-			ps.peak = kb << 10
-		}
-	}
-	return ps
+	return procStat{cpu: ps.CPU, rss: ps.RSS, peak: ps.Peak}
 }
 
 // waitAllSynced waits until every GitRepo of ns has a commit and is Ready.

@@ -206,6 +206,11 @@ var (
 		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE bundle_id = ?`}
 	stmtPairsOfCluster = &sqlstore.Statement{Name: "pairs_of_cluster",
 		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE cluster_id = ? AND flags & ? = 0`}
+	// The live pair of a cluster whose bundle has a name: through the bundles of that name (an index)
+	// to the pair's primary key, whatever the number of the cluster's pairs.
+	stmtPairNamed = &sqlstore.Statement{Name: "pairs_named",
+		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE cluster_id = ?
+			AND bundle_id IN (SELECT id FROM pair_bundles WHERE name = ?) AND flags & ? = 0 ORDER BY bundle_id LIMIT 1`}
 	stmtPair = &sqlstore.Statement{Name: "pairs_get",
 		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE cluster_id = ? AND bundle_id = ?`}
 	stmtUpsertPair = &sqlstore.Statement{Name: "pairs_upsert",
@@ -257,7 +262,7 @@ var (
 		stmtClusterByName, stmtClusterByNS, stmtClusterByID, stmtInsertCluster, stmtUpdateCluster, stmtClustersFrom, stmtBundlesNamed,
 		stmtDeploymentByDigest, stmtInsertDeployment, stmtDeploymentByID,
 		stmtStatusByDigest, stmtInsertStatus, stmtStatusByID,
-		stmtPairsOfBundle, stmtPairsOfCluster, stmtPair, stmtUpsertPair, stmtChangedSince, stmtClusterChangedSince, stmtPurgeTombstones}
+		stmtPairsOfBundle, stmtPairsOfCluster, stmtPairNamed, stmtPair, stmtUpsertPair, stmtChangedSince, stmtClusterChangedSince, stmtPurgeTombstones}
 )
 
 // pairColumns are the columns of a pair row, in the order row scans them.

@@ -102,22 +102,15 @@ func (s *Store) appliedRow(ctx context.Context, tx *sqlstore.WriteTx, r row, app
 	return s.deploymentRow(ctx, tx, applied, nil)
 }
 
-// pairNamed finds the live pair of a cluster whose bundle has the name.
+// pairNamed finds the live pair of a cluster whose bundle has the name (of bundles of that name
+// in several namespaces, the one with the lowest id), through an index whatever the number of the
+// cluster's pairs.
 func (s *Store) pairNamed(ctx context.Context, tx *sqlstore.Tx, clusterID int64, name string) (row, bool, error) {
-	rows, err := queryRows(ctx, tx, stmtPairsOfCluster, clusterID, flagDeleted)
-	if err != nil {
+	rows, err := queryRows(ctx, tx, stmtPairNamed, clusterID, name, flagDeleted)
+	if err != nil || len(rows) == 0 {
 		return row{}, false, err
 	}
-	for _, r := range rows {
-		b, err := s.bundle(ctx, tx, r.bundleID)
-		if err != nil {
-			return row{}, false, err
-		}
-		if b.name == name {
-			return r, true, nil
-		}
-	}
-	return row{}, false, nil
+	return rows[0], true, nil
 }
 
 // ParseResourceVersion parses a resourceVersion ("" is 0).

@@ -21,8 +21,8 @@ const (
 	// pollInterval bounds how late changes written by another process are seen; local commits
 	// wake the poller at once.
 	pollInterval = time.Second
-	// maxQueued is how many events a watcher may fall behind before it is ended with 410 Gone
-	// (its client lists again and watches from there).
+	// maxQueued is how many changes a watcher may still hold, not taken, when the next poll's
+	// come, before it is ended with 410 Gone (its client lists again and watches from there).
 	maxQueued = 4096
 	// resultBuffer is the size of a watcher's result channel.
 	resultBuffer = 64
@@ -114,12 +114,20 @@ func (s *Store) poll(ctx context.Context) error {
 	for i := range events {
 		events[i].from = from
 	}
+	byNS := map[string][]change{}
 	for _, ev := range events {
-		for w := range s.hub.byNS[ev.obj.Namespace] {
-			w.push(ev)
+		if len(s.hub.byNS[ev.obj.Namespace]) > 0 {
+			byNS[ev.obj.Namespace] = append(byNS[ev.obj.Namespace], ev)
 		}
+	}
+	for ns, evs := range byNS {
+		for w := range s.hub.byNS[ns] {
+			w.push(evs)
+		}
+	}
+	if len(events) > 0 {
 		for w := range s.hub.all {
-			w.push(ev)
+			w.push(events)
 		}
 	}
 	s.hub.position = head
@@ -339,13 +347,16 @@ func (w *watcher) ResultChan() <-chan watch.Event { return w.result }
 // Stop implements watch.Interface.
 func (w *watcher) Stop() { w.once.Do(func() { close(w.done) }) }
 
-// push queues a change; it never blocks the poller.
-func (w *watcher) push(c change) {
+// push queues one poll's changes for the watcher; it never blocks the poller. The watcher has
+// fallen behind when it has not taken maxQueued changes yet as the next come: it is ended then.
+// One commit can change more pairs than that (a Bundle of 10,000 clusters): a watcher that keeps
+// up takes them, as one batch.
+func (w *watcher) push(batch []change) {
 	w.mu.Lock()
 	if len(w.queue) >= maxQueued {
 		w.overflow = true
 	} else {
-		w.queue = append(w.queue, c)
+		w.queue = append(w.queue, batch...)
 	}
 	w.mu.Unlock()
 	select {

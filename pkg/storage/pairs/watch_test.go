@@ -2,11 +2,13 @@ package pairs
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
@@ -173,4 +175,109 @@ func TestWatchResumedAddsWhatWasCreatedSince(t *testing.T) {
 	expect(t, w, watch.Modified, c1.ClusterNS)
 	expect(t, w, watch.Added, c2.ClusterNS)
 	quiet(t, w)
+}
+
+// TestWatchTakesALargeCommit: a commit that changes more pairs than a watcher may hold (a Bundle
+// created for thousands of clusters) reaches a watcher that keeps up, of all namespaces or of one,
+// instead of ending it with 410 Gone.
+func TestWatchTakesALargeCommit(t *testing.T) {
+	s := startStore(t)
+	ctx := context.Background()
+	all, err := s.Watch(ctx, WatchOptions{ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Stop()
+	last := cluster(fmt.Sprintf("c%05d", maxQueued+499))
+	one, err := s.Watch(ctx, WatchOptions{Namespace: last.ClusterNS, ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer one.Stop()
+	n := maxQueued + 500
+	if got := mustApply(t, s, app, manyDesired(n)...); got.Created != n {
+		t.Fatalf("applied %+v", got)
+	}
+	// Nothing is read until the poller has handed the commit to the watchers.
+	waitPolled(t, s)
+	seen := map[string]bool{}
+	for len(seen) < n {
+		e := next(t, all)
+		bd, ok := e.Object.(*v1alpha1.BundleDeployment)
+		if e.Type != watch.Added || !ok {
+			t.Fatalf("after %d of %d BundleDeployments: %s %v", len(seen), n, e.Type, e.Object)
+		}
+		seen[bd.Namespace] = true
+	}
+	expect(t, one, watch.Added, last.ClusterNS)
+	quiet(t, one)
+}
+
+// TestWatchFallingBehindEnds: a watcher that does not take its changes is still ended with 410
+// Gone once it holds maxQueued of them when more come, so that what it holds stays bounded.
+func TestWatchFallingBehindEnds(t *testing.T) {
+	s := startStore(t)
+	ctx := context.Background()
+	w, err := s.Watch(ctx, WatchOptions{ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	commit := func(b Bundle, n int) {
+		t.Helper()
+		mustApply(t, s, b, manyDesired(n)...)
+		waitPolled(t, s)
+	}
+	// Nothing is read meanwhile: the watcher takes the first commit and waits to send it (it is more
+	// than the result buffer), holds the second, and the third finds it behind.
+	firstN := resultBuffer + 36
+	commit(Bundle{Namespace: "fleet-default", Name: "first", UID: "uid-first"}, firstN)
+	ww := w.(*watcher)
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
+		ww.mu.Lock()
+		defer ww.mu.Unlock()
+		return len(ww.queue) == 0, nil
+	}); err != nil {
+		t.Fatal("the watcher did not take the first commit")
+	}
+	commit(app, maxQueued)
+	commit(Bundle{Namespace: "fleet-default", Name: "third", UID: "uid-third"}, 1)
+	for i := 0; ; i++ {
+		e := next(t, w)
+		if e.Type == watch.Error {
+			if i != firstN {
+				t.Errorf("ended after %d events, want after the first commit's %d", i, firstN)
+			}
+			return
+		}
+		if i >= firstN+maxQueued {
+			t.Fatalf("a watcher that fell %d changes behind was not ended", i)
+		}
+	}
+}
+
+// manyDesired is a BundleDeployment on each of n clusters.
+func manyDesired(n int) []Desired {
+	d := make([]Desired, 0, n)
+	for i := range n {
+		d = append(d, desired(cluster(fmt.Sprintf("c%05d", i)), "s-1:a", true))
+	}
+	return d
+}
+
+// waitPolled waits until the poller has handed every commit so far to the watchers.
+func waitPolled(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	rv, err := s.db.CurrentResourceVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, wait.ForeverTestTimeout, true, func(context.Context) (bool, error) {
+		s.hub.mu.Lock()
+		defer s.hub.mu.Unlock()
+		return s.hub.position >= int64(rv), nil
+	}); err != nil {
+		t.Fatalf("the poller did not reach revision %d: %v", rv, err)
+	}
 }
