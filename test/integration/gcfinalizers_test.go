@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,8 @@ func TestStandaloneDropsGCFinalizersItCannotHonour(t *testing.T) {
 	if b, err := bundles.Get(testContext(t), "untouched", metav1.GetOptions{}); err != nil || !slices.Equal(b.Finalizers, []string{"example.com/hold"}) {
 		t.Fatalf("untouched: %v", describe(b, err))
 	}
+	// The sweep logs once it has gone through every kind, which may be after the objects changed.
+	waitFor(t, func() bool { return strings.Contains(s.Output(), "Removed the garbage collector's finalizers") })
 	assertContains(t, s.Output(), "Removed the garbage collector's finalizers", "objects=2")
 }
 
