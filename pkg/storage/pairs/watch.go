@@ -214,7 +214,15 @@ func (s *Store) Watch(ctx context.Context, o WatchOptions) (watch.Interface, err
 			}
 			return nil
 		}
-		rows, err := s.replayRows(ctx, tx, o.Namespace, start, pos)
+		// Replay up to the snapshot's revision (at least P), not only to P: a pair changed both
+		// before and after P has its latest revision past P, and the client must get it here
+		// (as ADDED when it was created after start); the hub's changes up to the snapshot are
+		// skipped by the watcher.
+		to, err := tx.Revision(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := s.replayRows(ctx, tx, o.Namespace, start, to)
 		if err != nil {
 			return err
 		}
@@ -224,13 +232,12 @@ func (s *Store) Watch(ctx context.Context, o WatchOptions) (watch.Interface, err
 		}
 		// Each pair changed since start comes once, in its latest state: one created after start
 		// is new to the client (ADDED, or nothing if it is gone again), whatever came before it.
-		replayed = start
 		for _, ev := range evs {
 			if e, ok := w.event(ev, start); ok {
 				first = append(first, e)
 			}
-			replayed = ev.rv
 		}
+		replayed = max(to, start)
 		return nil
 	})
 	if err != nil {
