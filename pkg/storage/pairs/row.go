@@ -64,10 +64,15 @@ func stateCode(s v1alpha1.BundleState) int64 {
 	return int64(len(stateCodes))
 }
 
+// deploymentRows remembers, within one write transaction, the rows deploymentRow found or
+// inserted: the pairs of a Bundle mostly share one deployment (and rows are never changed).
+type deploymentRows map[[sha256.Size]byte]int64
+
 // deploymentRow returns the id of a deployment (ID and options), inserting it if new. Options
-// that differ only in what the ID leaves out (diff, correctDrift) are distinct rows.
-// A new row's id may be one a rolled-back write used (SQLite reuses the highest): the cache forgets it.
-func (s *Store) deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, id string, opts *v1alpha1.BundleDeploymentOptions) (int64, error) {
+// that differ only in what the ID leaves out (diff, correctDrift) are distinct rows. seen, when
+// not nil, holds the rows of this transaction so far, and gets this one. A new row's id may be one
+// a rolled-back write used (SQLite reuses the highest): the cache forgets it.
+func (s *Store) deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, seen deploymentRows, id string, opts *v1alpha1.BundleDeploymentOptions) (int64, error) {
 	var options []byte
 	if opts != nil {
 		var err error
@@ -76,12 +81,18 @@ func (s *Store) deploymentRow(ctx context.Context, tx *sqlstore.WriteTx, id stri
 		}
 	}
 	sum := sha256.Sum256(append(append([]byte(id), 0), options...))
-	var rowID int64
-	if found, err := tx.QueryRow(ctx, stmtDeploymentByDigest, []any{sum[:]}, &rowID); err != nil || found {
-		return rowID, err
+	if rowID, ok := seen[sum]; ok {
+		return rowID, nil
 	}
-	_, err := tx.QueryRow(ctx, stmtInsertDeployment, []any{sum[:], id, options}, &rowID)
-	s.cache.deployments.forget(rowID)
+	var rowID int64
+	found, err := tx.QueryRow(ctx, stmtDeploymentByDigest, []any{sum[:]}, &rowID)
+	if err == nil && !found {
+		_, err = tx.QueryRow(ctx, stmtInsertDeployment, []any{sum[:], id, options}, &rowID)
+		s.cache.deployments.forget(rowID)
+	}
+	if err == nil && seen != nil {
+		seen[sum] = rowID
+	}
 	return rowID, err
 }
 

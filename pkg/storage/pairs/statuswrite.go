@@ -99,7 +99,7 @@ func (s *Store) appliedRow(ctx context.Context, tx *sqlstore.WriteTx, r row, app
 			return id, nil
 		}
 	}
-	return s.deploymentRow(ctx, tx, applied, nil)
+	return s.deploymentRow(ctx, tx, nil, applied, nil)
 }
 
 // pairNamed finds the live pair of a cluster whose bundle has the name (of bundles of that name

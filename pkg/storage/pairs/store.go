@@ -125,6 +125,7 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 			existing[r.clusterID] = r
 		}
 		seen := make(map[int64]bool, len(desired))
+		deployments := deploymentRows{}
 		for i := range desired {
 			d := &desired[i]
 			clusterID, err := clusterRow(ctx, tx, d.Cluster)
@@ -136,7 +137,7 @@ func (s *Store) Apply(ctx context.Context, b Bundle, desired []Desired) (Applied
 			if d.Keep && (!had || prev.deleted()) {
 				continue
 			}
-			next, err := s.desiredRow(ctx, tx, prev, had && !prev.deleted(), d)
+			next, err := s.desiredRow(ctx, tx, deployments, prev, had && !prev.deleted(), d)
 			if err != nil {
 				return err
 			}
@@ -285,13 +286,13 @@ func bundleStatus(ctx context.Context, tx *sqlstore.Tx, bundleID int64) (BundleS
 }
 
 // desiredRow is the row d makes of prev (live tells whether prev is a live pair).
-func (s *Store) desiredRow(ctx context.Context, tx *sqlstore.WriteTx, prev row, live bool, d *Desired) (row, error) {
+func (s *Store) desiredRow(ctx context.Context, tx *sqlstore.WriteTx, deployments deploymentRows, prev row, live bool, d *Desired) (row, error) {
 	next := row{generation: 1}
 	if live {
 		next = prev
 	}
 	if !d.Keep {
-		staged, err := s.deploymentRow(ctx, tx, d.DeploymentID, &d.Options)
+		staged, err := s.deploymentRow(ctx, tx, deployments, d.DeploymentID, &d.Options)
 		if err != nil {
 			return row{}, err
 		}
