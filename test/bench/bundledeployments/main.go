@@ -36,8 +36,11 @@
 //
 // With -profile FILE it takes a CPU profile of -profile-seconds from the server's
 // /debug/pprof/profile, starting when -profile-phase (serve, agents, or both one after the other)
-// starts, and prints the top functions. The last line printed is a row of the markdown table in docs/benchmarks.md (-header
-// prints the header). The server's log is in the data directory (-keep keeps it).
+// starts, and prints the top functions. -max-new N sets the Bundles' rolloutStrategy.maxNew
+// (without it the rollout creates 50 BundleDeployments per Bundle per reconcile, 2 s apart).
+// Progress goes to stderr every 10 s. The last line printed is a row of the markdown table in
+// docs/benchmarks.md (-header prints the header first). The server's log is in the data directory
+// (-keep keeps it).
 package main
 
 import (
@@ -183,8 +186,12 @@ func (r *result) print(o options) {
 		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	}
 	agentSpan := r.agents.last.Sub(r.agents.first)
-	fmt.Printf("| %d × %d | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.2f ms | %.0f / %.0f / %.0f / %.0f B |\n",
-		o.bundles, o.clusters, r.pairs, secs(r.served), secs(r.listed), secs(r.bundlesReady),
+	size := fmt.Sprintf("%d × %d", o.bundles, o.clusters)
+	if o.maxNew > 0 {
+		size += fmt.Sprintf(", maxNew %d", o.maxNew)
+	}
+	fmt.Printf("| %s | %d | %s | %s | %s | %s (%.0f/s, %d writers) | %s | %s | %s / %s / %s | %.2f ms | %.0f / %.0f / %.0f / %.0f B |\n",
+		size, r.pairs, secs(r.served), secs(r.listed), secs(r.bundlesReady),
 		secs(agentSpan), p/agentSpan.Seconds(), o.writers, secs(r.idleAfter), mib(r.peakRSS),
 		secs(r.serveCPU), secs(r.agentCPU), secs(r.allCPU), float64(r.agentCPU.Microseconds())/1000/p,
 		float64(r.storage.fileBytes)/p, float64(r.compacted.fileBytes)/p, float64(r.compacted.storeBytes)/p, float64(r.compacted.pairsBytes)/p)
