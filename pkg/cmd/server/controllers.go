@@ -16,7 +16,6 @@ import (
 	"github.com/fleetapi/fleet/pkg/bundles"
 	"github.com/fleetapi/fleet/pkg/gitops"
 	"github.com/fleetapi/fleet/pkg/helmops"
-	"github.com/fleetapi/fleet/pkg/rollout"
 	"github.com/fleetapi/fleet/pkg/storage/pairs"
 )
 
@@ -136,7 +135,7 @@ func (o *Options) addControllers(s *genericapiserver.GenericAPIServer, core kube
 			return helmops.Start(ctx, s.LoopbackClientConfig, secrets, eventRecorder(ctx, core, helmops.ControllerName))
 		})
 		check.keepStarting(hc, bundles.ControllerName, func(ctx context.Context) (runningController, error) {
-			return bundles.Start(ctx, s.LoopbackClientConfig, store, rollout.Defaults{}, eventRecorder(ctx, core, bundles.ControllerName))
+			return bundles.Start(ctx, s.LoopbackClientConfig, store, o.rolloutDefaults(), eventRecorder(ctx, core, bundles.ControllerName))
 		})
 		return nil
 	})

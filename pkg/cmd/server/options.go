@@ -14,6 +14,7 @@ import (
 
 	"github.com/fleetapi/fleet/pkg/apis/fleet/v1alpha1"
 	"github.com/fleetapi/fleet/pkg/apiserver"
+	"github.com/fleetapi/fleet/pkg/rollout"
 )
 
 // standalonePort is the port a standalone server listens on when --secure-port is not given.
@@ -33,6 +34,9 @@ type Options struct {
 	Standalone bool
 	// Controllers runs the controllers (the GitRepo and HelmOp sync loops, the Bundle controller) in-process, over the loopback client.
 	Controllers bool
+	// RolloutMaxNew is the default rollout.maxNew: how many BundleDeployments a Bundle's
+	// reconcile creates at most when its rolloutStrategy sets none (Fleet hard-codes 50).
+	RolloutMaxNew int
 
 	Out io.Writer
 
@@ -46,6 +50,7 @@ func NewOptions(out io.Writer) *Options {
 		RecommendedOptions: genericoptions.NewRecommendedOptions("/registry/"+v1alpha1.GroupName, apiserver.StorageCodec()),
 		DataDir:            "/var/lib/fleet-apiserver",
 		Controllers:        true,
+		RolloutMaxNew:      rollout.DefaultMaxNew,
 		Out:                out,
 	}
 	// Storage is ours, not etcd's.
@@ -62,6 +67,14 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Standalone, "standalone", o.Standalone, "Serve on 127.0.0.1 with a self-signed certificate and write DATA_DIR/admin.kubeconfig; "+
 		"no kube-apiserver is needed. For development and demos.")
 	fs.BoolVar(&o.Controllers, "controllers", o.Controllers, "Run the controllers (the GitRepo and HelmOp sync loops, the Bundle controller) in-process, over the loopback client.")
+	fs.IntVar(&o.RolloutMaxNew, "rollout-max-new", o.RolloutMaxNew, "How many BundleDeployments a Bundle's reconcile creates at most, "+
+		"when its rolloutStrategy.maxNew is not set (the rest are created 2 s later, and so on). Fleet hard-codes 50; "+
+		"raise it to create a Bundle's BundleDeployments for thousands of clusters at once.")
+}
+
+// rolloutDefaults are the Bundle controller's rollout defaults.
+func (o *Options) rolloutDefaults() rollout.Defaults {
+	return rollout.Defaults{MaxNew: o.RolloutMaxNew}
 }
 
 // Complete fills in defaults that depend on other options. flags is the parsed flag set (may be nil).
@@ -112,6 +125,9 @@ func (o *Options) Validate() error {
 		errs = append(errs, err.Error())
 	}
 	errs = append(errs, o.Store.Validate()...)
+	if o.RolloutMaxNew < 1 {
+		errs = append(errs, fmt.Sprintf("--rollout-max-new must be at least 1, not %d", o.RolloutMaxNew))
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid options: %s", strings.Join(errs, "; "))
 	}
