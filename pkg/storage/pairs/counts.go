@@ -10,6 +10,9 @@ import (
 // owner is the owner of a summary: a Bundle or a Cluster row.
 type owner struct{ kind, id int64 }
 
+// less orders owners by kind, then id: the order of pair_dirty's key.
+func (o owner) less(p owner) bool { return o.kind < p.kind || (o.kind == p.kind && o.id < p.id) }
+
 type countKey struct {
 	owner
 	state int64
@@ -65,11 +68,8 @@ func (t *tally) save(ctx context.Context, tx *sqlstore.WriteTx) error {
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
-		if a.kind != b.kind {
-			return a.kind < b.kind
-		}
-		if a.id != b.id {
-			return a.id < b.id
+		if a.owner != b.owner {
+			return a.owner.less(b.owner)
 		}
 		return a.state < b.state
 	})
@@ -87,12 +87,7 @@ func (t *tally) save(ctx context.Context, tx *sqlstore.WriteTx) error {
 	for o := range t.dirty {
 		owners = append(owners, o)
 	}
-	sort.Slice(owners, func(i, j int) bool {
-		if owners[i].kind != owners[j].kind {
-			return owners[i].kind < owners[j].kind
-		}
-		return owners[i].id < owners[j].id
-	})
+	sort.Slice(owners, func(i, j int) bool { return owners[i].less(owners[j]) })
 	for _, o := range owners {
 		if _, err := tx.Exec(ctx, stmtMarkDirty, o.kind, o.id); err != nil {
 			return err

@@ -133,11 +133,9 @@ func (s *Store) computeGroup(ctx context.Context, tx *sqlstore.Tx, c *computed) 
 			end()
 			last, lastReady = m, true
 		}
-		if code >= 0 && int(code) < len(stateCodes) {
-			summary.Add(&c.summary, stateCodes[code], int(n))
-			if stateCodes[code] != v1alpha1.Ready && n > 0 {
-				lastReady = false
-			}
+		addCount(&c.summary, code, n)
+		if code >= 0 && int(code) < len(stateCodes) && stateCodes[code] != v1alpha1.Ready && n > 0 {
+			lastReady = false
 		}
 		return nil
 	}); err != nil {

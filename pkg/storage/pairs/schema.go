@@ -251,13 +251,11 @@ var (
 		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE bundle_id = ? AND ` + notReadyLive + ` ORDER BY cluster_id LIMIT ?`}
 	stmtClusterNotReady = &sqlstore.Statement{Name: "pairs_cluster_not_ready",
 		SQL: `SELECT ` + pairColumns + ` FROM pairs WHERE cluster_id = ? AND ` + notReadyLive + ` ORDER BY bundle_id LIMIT ?`}
-	stmtClusterIDByName = &sqlstore.Statement{Name: "pairs_cluster_id_by_name",
-		SQL: `SELECT id FROM pair_clusters WHERE namespace = ? AND name = ?`}
 
 	statements = []*sqlstore.Statement{stmtGroupByName, stmtInsertGroup, stmtGroupByID, stmtDeleteGroup, stmtDeleteGroupMembers,
 		stmtGroupMembers, stmtAddGroupMember, stmtDropGroupMember, stmtGroupCounts, stmtMarkGroupsDirty, stmtRepoByName, stmtInsertRepo, stmtRepoByID, stmtRepoCounts,
 		stmtMarkRepoDirty, stmtAddCount, stmtDropZeroCount, stmtCounts, stmtMarkDirty, stmtDirty, stmtClearDirty,
-		stmtBundleStatus, stmtPutBundleStatus, stmtDeleteBundleStatus, stmtBundleNotReady, stmtClusterNotReady, stmtClusterIDByName,
+		stmtBundleStatus, stmtPutBundleStatus, stmtDeleteBundleStatus, stmtBundleNotReady, stmtClusterNotReady,
 		stmtBundleByName, stmtBundleIDByName, stmtInsertBundle, stmtUpdateBundle, stmtDeleteBundle, stmtBundleByID,
 		stmtClusterByName, stmtClusterByNS, stmtClusterByID, stmtInsertCluster, stmtUpdateCluster, stmtClustersFrom, stmtBundlesNamed,
 		stmtDeploymentByDigest, stmtInsertDeployment, stmtDeploymentByID,

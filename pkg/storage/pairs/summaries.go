@@ -172,8 +172,8 @@ func (s *Store) compute(ctx context.Context, tx *sqlstore.Tx, c *computed) error
 	var notReady *sqlstore.Statement
 	switch c.kind {
 	case ownerBundle:
-		b, err := s.bundleIfAny(ctx, tx, c.id)
-		if err != nil || b == nil {
+		b, err := s.bundle(ctx, tx, c.id) // bundle rows are never deleted
+		if err != nil {
 			return err
 		}
 		c.namespace, c.name = b.namespace, b.name
@@ -200,9 +200,7 @@ func (s *Store) compute(ctx context.Context, tx *sqlstore.Tx, c *computed) error
 		return err
 	}
 	for code, count := range n {
-		if code >= 0 && int(code) < len(stateCodes) {
-			summary.Add(&c.summary, stateCodes[code], int(count))
-		}
+		addCount(&c.summary, code, count)
 	}
 	summary.Add(&c.summary, v1alpha1.Pending, c.bundle.Pending)
 	rows, err := queryRows(ctx, tx, notReady, c.id, summary.MaxNonReadyResources)
@@ -240,11 +238,16 @@ func (s *Store) computeRepo(ctx context.Context, tx *sqlstore.Tx, c *computed) e
 		if err := scan(&code, &n); err != nil {
 			return err
 		}
-		if code >= 0 && int(code) < len(stateCodes) {
-			summary.Add(&c.summary, stateCodes[code], int(n))
-		}
+		addCount(&c.summary, code, n)
 		return nil
 	})
+}
+
+// addCount adds n pairs of the state code to a summary (an unknown code counts for nothing).
+func addCount(sum *v1alpha1.BundleSummary, code, n int64) {
+	if code >= 0 && int(code) < len(stateCodes) {
+		summary.Add(sum, stateCodes[code], int(n))
+	}
 }
 
 // setRepoStatus writes a GitRepo's or a HelmOp's computed fields: the summary of its Bundles'
@@ -285,12 +288,8 @@ func (s *Store) nonReadyEntry(ctx context.Context, tx *sqlstore.Tx, r row, kind 
 	return e, nil
 }
 
-// bundleIfAny and clusterIfAny read an owner's row, nil when it is gone. (Bundle rows stay when
-// their Bundle goes: a Bundle created again under its name takes its row back.)
-func (s *Store) bundleIfAny(ctx context.Context, tx *sqlstore.Tx, id int64) (*bundleInfo, error) {
-	return s.bundle(ctx, tx, id)
-}
-
+// clusterIfAny reads a Cluster's row, nil when it is gone. (Bundle rows stay when their Bundle
+// goes: a Bundle created again under its name takes its row back.)
 func (s *Store) clusterIfAny(ctx context.Context, tx *sqlstore.Tx, id int64) (*clusterInfo, error) {
 	c := &clusterInfo{id: id}
 	found, err := tx.QueryRow(ctx, stmtClusterByID, []any{id}, &c.namespace, &c.name, &c.uid, &c.clusterNS)

@@ -2,8 +2,8 @@ package pairs
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -40,7 +40,7 @@ func updateIn[T interface{ DeepCopy() T }](o *objects, m map[string]T, key strin
 	}
 	next := cur.DeepCopy()
 	set(next)
-	if fmt.Sprintf("%+v", next) != fmt.Sprintf("%+v", cur) {
+	if !reflect.DeepEqual(next, cur) {
 		m[key] = next
 		o.writes++
 	}
